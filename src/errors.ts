@@ -1,0 +1,162 @@
+/**
+ * Error classes thrown by yieldos. Each message names the task, op or value involved.
+ *
+ * @example
+ * ```ts
+ * try { yield* wait(kid); } catch (e) { if (e instanceof TaskKilledError) console.log(e.tid); }
+ * ```
+ * @module
+ */
+
+/** Describes a value for an error message: `42 (number)`, `a Promise`, `{"a":1} (object)`. */
+export function describeValue(value: unknown): string {
+  if (value === null) return "null";
+  if (value === undefined) return "undefined";
+  if (typeof value === "function") return `a function ${value.name || "(anonymous)"}`;
+  if (typeof value === "object") {
+    if (typeof (value as PromiseLike<unknown>).then === "function") return "a Promise";
+    if (Array.isArray(value)) return `an array of length ${value.length}`;
+    const ctor = (value as object).constructor?.name;
+    if (ctor && ctor !== "Object") return `a ${ctor} object`;
+    let text: string;
+    try {
+      text = JSON.stringify(value);
+    } catch {
+      text = "[object]";
+    }
+    if (text.length > 60) text = `${text.slice(0, 57)}...`;
+    return `${text} (object)`;
+  }
+  if (typeof value === "string") return `${JSON.stringify(value)} (string)`;
+  if (typeof value === "symbol") return `${String(value)} (symbol)`;
+  return `${String(value)} (${typeof value})`;
+}
+
+/**
+ * Thrown by `Wait` on a killed task, and used as the rejection of its `done`.
+ *
+ * @example
+ * ```ts
+ * sched.kill(tid, "shutting down");
+ * await handle.done.catch((e: TaskKilledError) => e.reason); // "shutting down"
+ * ```
+ */
+export class TaskKilledError extends Error {
+  override name = "TaskKilledError";
+  constructor(
+    readonly tid: number,
+    readonly taskName: string,
+    readonly reason?: unknown,
+  ) {
+    super(`task #${tid} "${taskName}" was killed${reason === undefined ? "" : `: ${String(reason)}`}`);
+  }
+}
+
+/**
+ * A time limit ran out: a task's `timeLimit`, an op's `timeout`.
+ * For a task it is a `TaskKilledError`, so code that handles kills handles it too.
+ *
+ * @example
+ * ```ts
+ * const t = sched.spawn(slow, { timeLimit: 100 });
+ * await t.done.catch((e) => e instanceof TimeoutError); // true
+ * ```
+ */
+export class TimeoutError extends TaskKilledError {
+  override name = "TimeoutError";
+  constructor(
+    message: string,
+    readonly ms: number,
+    tid = 0,
+    taskName = "",
+  ) {
+    super(tid, taskName, message);
+    this.message = message;
+  }
+}
+
+/**
+ * `Wait` on a tid that is unknown, already reaped, or the caller's own.
+ *
+ * @example
+ * ```ts
+ * try { yield* wait(999); } catch (e) { e instanceof NoSuchTaskError; }
+ * ```
+ */
+export class NoSuchTaskError extends Error {
+  override name = "NoSuchTaskError";
+  constructor(
+    readonly tid: unknown,
+    detail: string,
+  ) {
+    super(`no such task ${typeof tid === "number" ? `#${tid}` : describeValue(tid)}: ${detail}`);
+  }
+}
+
+/** One stuck task in a {@link DeadlockError}. */
+export interface StuckTask {
+  tid: number;
+  name: string;
+  status: string;
+  /** What it waits on, e.g. `wait #3 "b"`. */
+  waitingOn: string;
+}
+
+/**
+ * Tasks remain but none can ever run again: `run()` rejects with this instead of hanging.
+ *
+ * @example
+ * ```ts
+ * await sched.run().catch((e: DeadlockError) => e.tasks.map((t) => t.tid));
+ * ```
+ */
+export class DeadlockError extends Error {
+  override name = "DeadlockError";
+  constructor(readonly tasks: StuckTask[]) {
+    super(
+      `deadlock: ${tasks.length} task(s) can never run again: ${tasks
+        .map((t) => `#${t.tid} "${t.name}" (${t.waitingOn})`)
+        .join(", ")}`,
+    );
+  }
+}
+
+/**
+ * `IoRing.submit` found the submission queue full.
+ *
+ * @example
+ * ```ts
+ * try { ring.submit({ type: "nop" }); } catch (e) { if (e instanceof RingFullError) ring.enter(); }
+ * ```
+ */
+export class RingFullError extends Error {
+  override name = "RingFullError";
+  constructor(
+    readonly capacity: number,
+    readonly opType: string,
+  ) {
+    super(
+      `submission queue full (${capacity} entries) when submitting a "${opType}" op: call enter() to dispatch, or create the ring with more entries`,
+    );
+  }
+}
+
+/**
+ * An op was cancelled: `cancel(seq)`, its `signal` aborted, its task killed, or an earlier op in its link chain failed.
+ *
+ * @example
+ * ```ts
+ * ring.cancel(seq);
+ * // the completion for seq has ok: false and error instanceof OpCancelledError
+ * ```
+ */
+export class OpCancelledError extends Error {
+  override name = "OpCancelledError";
+  constructor(
+    readonly seq: number,
+    readonly opType: string,
+    readonly reason?: unknown,
+  ) {
+    super(`op #${seq} "${opType}" was cancelled${reason === undefined ? "" : `: ${reason instanceof Error ? reason.message : String(reason)}`}`);
+  }
+}

@@ -1,0 +1,118 @@
+import { TimerHeap, type HeapEntry } from "./timer-heap.js";
+
+/** A host timer armed on a {@link Clock}; opaque to callers. */
+export type TimerHandle = unknown;
+
+/**
+ * The time source of a scheduler or ring. Times are milliseconds on the clock's own scale.
+ * The kernel arms at most one timer at a time on its clock, for its nearest deadline.
+ *
+ * @example
+ * ```ts
+ * const clock: Clock = new RealClock();
+ * const h = clock.setTimer(clock.now() + 10, () => console.log("10 ms later"));
+ * clock.clearTimer(h);
+ * ```
+ */
+export interface Clock {
+  now(): number;
+  /** Calls `callback` once the clock reaches `at`. */
+  setTimer(at: number, callback: () => void): TimerHandle;
+  clearTimer(handle: TimerHandle): void;
+}
+
+/**
+ * Wall-clock time from `performance.now()`, with host `setTimeout` timers.
+ *
+ * @example
+ * ```ts
+ * const sched = new Scheduler({ clock: new RealClock() }); // the default
+ * ```
+ */
+export class RealClock implements Clock {
+  now(): number {
+    return performance.now();
+  }
+
+  setTimer(at: number, callback: () => void): TimerHandle {
+    return setTimeout(callback, Math.max(0, at - performance.now()));
+  }
+
+  clearTimer(handle: TimerHandle): void {
+    clearTimeout(handle as ReturnType<typeof setTimeout>);
+  }
+}
+
+class VirtualTimer implements HeapEntry {
+  index = -1;
+  constructor(
+    public at: number,
+    public seq: number,
+    readonly callback: () => void,
+  ) {}
+}
+
+/**
+ * A clock that moves only when told to. A scheduler on a `VirtualClock` jumps it to the next
+ * deadline whenever nothing else can happen (API.md, Order 7), so sleeps of hours take no time
+ * and every run of a program gives the same event sequence.
+ *
+ * @example
+ * ```ts
+ * const clock = new VirtualClock();
+ * const sched = new Scheduler({ clock });
+ * sched.spawn(function* () { yield* sleep(60_000); });
+ * await sched.run(); // returns at once
+ * clock.now(); // 60000
+ * ```
+ */
+export class VirtualClock implements Clock {
+  #time: number;
+  #seq = 0;
+  #timers = new TimerHeap<VirtualTimer>();
+
+  constructor(start = 0) {
+    if (!Number.isFinite(start)) throw new RangeError(`VirtualClock start must be a finite number, got ${start}`);
+    this.#time = start;
+  }
+
+  now(): number {
+    return this.#time;
+  }
+
+  setTimer(at: number, callback: () => void): TimerHandle {
+    const timer = new VirtualTimer(Math.max(at, this.#time), this.#seq++, callback);
+    this.#timers.push(timer);
+    return timer;
+  }
+
+  clearTimer(handle: TimerHandle): void {
+    if (handle instanceof VirtualTimer) this.#timers.remove(handle);
+  }
+
+  /** The time of the earliest armed timer, or `undefined`. */
+  nextTimer(): number | undefined {
+    return this.#timers.peek()?.at;
+  }
+
+  /** Moves time forward by `ms`, firing due timers in order. */
+  advance(ms: number): void {
+    if (!(ms >= 0) || !Number.isFinite(ms)) {
+      throw new RangeError(`VirtualClock.advance expects a finite number of ms >= 0, got ${ms}`);
+    }
+    this.advanceTo(this.#time + ms);
+  }
+
+  /** Moves time forward to `time` (never backward), firing due timers in (time, arming) order. */
+  advanceTo(time: number): void {
+    if (Number.isNaN(time)) throw new RangeError(`VirtualClock.advanceTo expects a number, got NaN`);
+    for (;;) {
+      const next = this.#timers.peek();
+      if (next === undefined || next.at > time) break;
+      this.#timers.pop();
+      if (next.at > this.#time) this.#time = next.at;
+      next.callback();
+    }
+    if (time > this.#time && Number.isFinite(time)) this.#time = time;
+  }
+}
