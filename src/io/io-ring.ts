@@ -1,0 +1,279 @@
+import { OpCancelledError, RingFullError, describeValue } from "../errors.js";
+import { RealClock } from "../kernel/clock.js";
+import { Timers, type TimerSource } from "../kernel/deadlines.js";
+import { validateOp } from "./builtin-ops.js";
+import { RingEngine } from "./ring-engine.js";
+import { checkHandler, resolveRingOptions, validateSubmitOptions } from "./ring-options.js";
+import type { Completion, IoHandler, IoOp, IoRingOptions, RingCounters, SubmitOptions } from "./types.js";
+
+/**
+ * What a scheduler lends its ring: its deadline heap, and a callback run synchronously on every
+ * completion pushed to the completion queue (keep it cheap).
+ * @internal
+ */
+export interface RingKernel {
+  timers: TimerSource;
+  onCompletion: () => void;
+}
+
+/**
+ * Where an op is, as told by {@link IoRing.status}.
+ *
+ * @example
+ * ```ts
+ * const s: OpStatus = ring.status(seq); // "queued" | "in-flight" | "completed" | "unknown"
+ * ```
+ */
+export type OpStatus = "queued" | "in-flight" | "completed" | "unknown";
+
+/**
+ * An item of {@link IoRing.submitBatch}: an op, or `{ op, ...submitOptions }`.
+ *
+ * @example
+ * ```ts
+ * const items: BatchItem[] = [{ type: "nop" }, { op: { type: "nop" }, userData: 2 }];
+ * ```
+ */
+export type BatchItem = IoOp | ({ op: IoOp } & SubmitOptions);
+
+/**
+ * An io_uring-style I/O ring. `submit` queues ops in a fixed-size submission queue (SQ); `enter`
+ * dispatches them, calling each op type's handler once with the whole batch; handlers settle
+ * their requests whenever they like; `reap` collects completions in completion order. `enter`
+ * never dispatches more than the completion queue (`cqEntries`) can hold, so no completion is
+ * ever dropped: the rest wait in the SQ.
+ *
+ * @example
+ * ```ts
+ * const ring = new IoRing({
+ *   entries: 64,
+ *   handlers: { echo: (requests) => { for (const r of requests) r.complete(r.op.value); } },
+ * });
+ * ring.submit({ type: "echo", value: 1 }, { userData: "a" });
+ * ring.submit({ type: "call", fn: (signal) => fetch(url, { signal }) }, { timeout: 5_000 });
+ * ring.enter();
+ * await ring.wait();
+ * for (const c of ring.reap()) console.log(c.seq, c.userData, c.ok, c.value ?? c.error);
+ * ```
+ */
+export class IoRing {
+  readonly #engine: RingEngine;
+
+  constructor(options?: IoRingOptions);
+  /** @internal A scheduler's ring: on the scheduler's deadlines, reporting each completion. */
+  constructor(options: IoRingOptions | undefined, kernel: RingKernel);
+  constructor(options: IoRingOptions = {}, kernel?: RingKernel) {
+    const { entries, cqEntries, handlers, clock } = resolveRingOptions(options, kernel !== undefined);
+    const timers = kernel?.timers ?? new Timers(clock ?? new RealClock());
+    this.#engine = new RingEngine(entries, cqEntries, handlers, timers, kernel?.onCompletion);
+  }
+
+  /** Submission-queue slots. */
+  get entries(): number {
+    return this.#engine.entries;
+  }
+
+  /** Completion-queue slots: bounds the ops in flight plus completions not yet reaped. */
+  get cqEntries(): number {
+    return this.#engine.cqEntries;
+  }
+
+  /** A fresh snapshot of queue sizes and totals. */
+  get counters(): RingCounters {
+    return this.#engine.counters();
+  }
+
+  /** @internal Free SQ slots (the slot of an op cancelled while queued is freed by `enter`). */
+  get sqSpace(): number {
+    return this.#engine.sqSpace;
+  }
+
+  /** @internal In-flight ops not waiting on the clock: while any, a virtual clock must not jump. */
+  get externalPending(): number {
+    return this.#engine.externalPending;
+  }
+
+  /** @internal Whether `enter()` may dispatch something now: held linked ops, or queued ops and CQ room. */
+  get dispatchable(): boolean {
+    return this.#engine.dispatchable;
+  }
+
+  /**
+   * Queues `op` and returns its seq (1, 2, 3, ... per ring). Throws `RingFullError` when the SQ
+   * is full, and a `TypeError` or `RangeError` naming the value for a malformed op or option.
+   * With `link`, the next op submitted joins this one's chain, until `enter` takes the chain.
+   *
+   * @example
+   * ```ts
+   * const seq = ring.submit({ type: "timeout", ms: 100 }, { userData: "tick" });
+   * ```
+   */
+  submit(op: IoOp, options?: SubmitOptions): number {
+    validateOp(op);
+    if (options !== undefined) validateSubmitOptions(options);
+    const engine = this.#engine;
+    if (engine.openChainLength > 0) this.#checkChainLength(engine.openChainLength + 1);
+    if (engine.sqSpace === 0) throw new RingFullError(engine.entries, op.type);
+    return engine.push(op, options);
+  }
+
+  /**
+   * Queues every item, or none: all are checked, and the SQ must have room for all, else it
+   * throws (`RingFullError` when short of room) and submits nothing. An item with a string
+   * `type` is an op; any other item is `{ op, ...options }`.
+   *
+   * @example
+   * ```ts
+   * const [write, sync] = ring.submitBatch([
+   *   { op: { type: "call", fn: writeFile }, link: true },
+   *   { type: "call", fn: fsync },
+   * ]);
+   * ```
+   */
+  submitBatch(items: ReadonlyArray<BatchItem>): number[] {
+    if (!Array.isArray(items)) {
+      throw new TypeError(`submitBatch expects an array of ops, got ${describeValue(items)}`);
+    }
+    const engine = this.#engine;
+    let chain = engine.openChainLength;
+    for (let i = 0; i < items.length; i++) {
+      try {
+        const [op, options] = splitItem(items[i]);
+        validateOp(op);
+        if (options !== undefined) validateSubmitOptions(options);
+        if (chain > 0) this.#checkChainLength(chain + 1);
+        chain = options?.link === true ? chain + 1 : 0;
+      } catch (error) {
+        if (error instanceof Error) error.message = `submitBatch item ${i}: ${error.message}`;
+        throw error;
+      }
+    }
+    const space = engine.sqSpace;
+    if (items.length > space) throw new RingFullError(engine.entries, splitItem(items[space])[0].type);
+    const seqs = new Array<number>(items.length);
+    for (let i = 0; i < items.length; i++) seqs[i] = engine.push(...splitItem(items[i]));
+    return seqs;
+  }
+
+  /**
+   * Dispatches queued ops: first linked ops whose predecessor succeeded, then the SQ from its
+   * head, while the completion queue has room (a link chain needs room for all its ops and
+   * dispatches one op at a time). Each op type's handler is called once, with all its requests.
+   * Returns how many ops were handed to handlers. Handler errors fail their ops; nothing a
+   * handler does throws out of `enter`.
+   *
+   * @example
+   * ```ts
+   * while (ring.counters.queued > 0) {
+   *   ring.enter();
+   *   await ring.wait();
+   *   for (const c of ring.reap()) handle(c);
+   * }
+   * ```
+   */
+  enter(): number {
+    return this.#engine.enter();
+  }
+
+  /**
+   * Removes and returns up to `max` completions, oldest first.
+   *
+   * @example
+   * ```ts
+   * const [first] = ring.reap(1);
+   * ```
+   */
+  reap(max = Infinity): Completion[] {
+    if (typeof max !== "number" || !(max >= 0)) {
+      throw new RangeError(`Expected reap \`max\` to be a number >= 0, got ${describeValue(max)}`);
+    }
+    return this.#engine.cq.reap(max);
+  }
+
+  /**
+   * Resolves once at least one completion can be reaped (at once if one can).
+   *
+   * @example
+   * ```ts
+   * ring.enter();
+   * await ring.wait();
+   * console.log(ring.reap());
+   * ```
+   */
+  wait(): Promise<void> {
+    return this.#engine.cq.wait();
+  }
+
+  /**
+   * Where op `seq` is. A linked op waiting for its predecessor is `"queued"`; an op that ended
+   * (reaped or not) is `"completed"`; a seq never issued is `"unknown"`.
+   *
+   * @example
+   * ```ts
+   * const seq = ring.submit({ type: "nop" });
+   * ring.status(seq); // "queued"
+   * ring.enter();
+   * ring.status(seq); // "completed"
+   * ```
+   */
+  status(seq: number): OpStatus {
+    const entry = this.#engine.find(seq);
+    if (entry === undefined) {
+      return Number.isInteger(seq) && seq >= 1 && seq <= this.#engine.lastSeq ? "completed" : "unknown";
+    }
+    return entry.state === "held" ? "queued" : entry.state;
+  }
+
+  /**
+   * Cancels a queued or in-flight op: it completes at once with an `OpCancelledError` carrying
+   * `reason`, its signal aborts, and the ops linked after it are cancelled too. Returns `false`
+   * if the op had already ended or was never submitted.
+   *
+   * @example
+   * ```ts
+   * const seq = ring.submit({ type: "call", fn: (signal) => fetch(url, { signal }) });
+   * ring.enter();
+   * ring.cancel(seq, "user navigated away"); // true; fetch sees the abort
+   * ```
+   */
+  cancel(seq: number, reason?: unknown): boolean {
+    const entry = this.#engine.find(seq);
+    if (entry === undefined || entry.state === "completed") return false;
+    return this.#engine.settle(entry, "cancelled", undefined, new OpCancelledError(entry.seq, entry.type, reason));
+  }
+
+  /**
+   * Adds the handler of a new op type. Throws for a built-in type (`nop`, `call`, `timeout`), a
+   * type already registered, or a handler that is not a function.
+   *
+   * @example
+   * ```ts
+   * interface SqlOp extends IoOp { type: "sql"; query: string }
+   * // One round trip answers every query dispatched by the same enter().
+   * ring.register<SqlOp>("sql", async (requests) => {
+   *   const rows = await db.batch(requests.map((r) => r.op.query));
+   *   requests.forEach((r, i) => r.complete(rows[i]));
+   * });
+   * ```
+   */
+  register<Op extends IoOp>(type: Op["type"], handler: IoHandler<Op>): void {
+    checkHandler(type, handler, this.#engine.handlers);
+    this.#engine.handlers.set(type, handler as IoHandler);
+  }
+
+  #checkChainLength(length: number): void {
+    if (length > this.#engine.cqEntries) {
+      throw new RangeError(
+        `A link chain of ${length} ops cannot fit the completion queue (cqEntries ${this.#engine.cqEntries}); end the chain sooner`,
+      );
+    }
+  }
+}
+
+function splitItem(item: BatchItem): [IoOp, SubmitOptions | undefined] {
+  if (item === null || typeof item !== "object") {
+    throw new TypeError(`Expected an op or { op, ...options }, got ${describeValue(item)}`);
+  }
+  if (typeof (item as { type?: unknown }).type === "string") return [item as IoOp, undefined];
+  return [(item as { op: IoOp }).op, item as SubmitOptions];
+}

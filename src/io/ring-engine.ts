@@ -1,0 +1,290 @@
+import { OpCancelledError } from "../errors.js";
+import type { TimerSource } from "../kernel/deadlines.js";
+import { CompletionQueue } from "./completion-queue.js";
+import { addToBatch, runHandlers } from "./dispatch.js";
+import { IoEntry, type EntryOwner, type Outcome } from "./entry.js";
+import { OpClock } from "./op-clock.js";
+import { RingBuffer } from "./ring-buffer.js";
+import type { IoHandler, IoOp, IoRequest, RingCounters, SubmitOptions } from "./types.js";
+
+/**
+ * The mechanism behind {@link IoRing}, which validates and documents. Invariant: every op taken
+ * out of the SQ holds a CQ slot until reaped, and `enter` takes ops only while
+ * `inFlight + held + unreaped < cqEntries`, so in-flight work never overflows the CQ. Ops cancelled
+ * while queued complete outside that bound, at most one per SQ slot, hence a CQ of
+ * `entries + cqEntries` slots (an SQ slot is freed only when the bound has room).
+ */
+export class RingEngine implements EntryOwner {
+  readonly entries: number;
+  readonly cqEntries: number;
+  readonly handlers: Map<string, IoHandler>;
+  readonly cq: CompletionQueue;
+  readonly #clock: OpClock;
+  readonly #standalone: boolean;
+  readonly #sq: RingBuffer<IoEntry>;
+  /** Swap-removed through `entry.slot`: O(1) either way, no map per op. */
+  readonly #inFlight: IoEntry[] = [];
+  /** Linked ops whose predecessor succeeded: dispatched first. */
+  #ready: IoEntry[] = [];
+  #readyScheduled = false;
+  /** The last op submitted, while it has `link` and is still in the SQ: the next op joins its chain. */
+  #openChain: IoEntry | null = null;
+  #seq = 0;
+  #queued = 0;
+  #held = 0;
+  #submitted = 0;
+  #completed = 0;
+  #failed = 0;
+  #cancelled = 0;
+  #ignored = 0;
+
+  constructor(
+    entries: number,
+    cqEntries: number,
+    handlers: Map<string, IoHandler>,
+    timers: TimerSource,
+    onCompletion: (() => void) | undefined,
+  ) {
+    this.entries = entries;
+    this.cqEntries = cqEntries;
+    this.handlers = handlers;
+    this.#clock = new OpClock(timers, (entry, outcome, value, error) => this.settle(entry, outcome, value, error));
+    this.#standalone = onCompletion === undefined;
+    this.#sq = new RingBuffer(entries);
+    this.cq = new CompletionQueue(2 ** Math.ceil(Math.log2(entries + cqEntries)), onCompletion);
+  }
+
+  counters(): RingCounters {
+    return {
+      queued: this.#queued + this.#held,
+      inFlight: this.#inFlight.length,
+      unreaped: this.cq.size,
+      submitted: this.#submitted,
+      completed: this.#completed,
+      failed: this.#failed,
+      cancelled: this.#cancelled,
+      ignored: this.#ignored,
+    };
+  }
+
+  get lastSeq(): number {
+    return this.#seq;
+  }
+
+  get sqSpace(): number {
+    return this.entries - this.#sq.size;
+  }
+
+  /** Length of the chain the next op would join (0 if none). */
+  get openChainLength(): number {
+    return this.#openChain === null ? 0 : this.#openChain.chainLength;
+  }
+
+  get externalPending(): number {
+    return this.#inFlight.length - this.#clock.waiting;
+  }
+
+  get dispatchable(): boolean {
+    return this.#ready.length > 0 || (this.#queued > 0 && this.#room() > 0);
+  }
+
+  /** Queues a validated op; the caller checked SQ room and chain length. */
+  push(op: IoOp, options: SubmitOptions | undefined): number {
+    const signal = options?.signal;
+    const entry = new IoEntry(
+      this,
+      ++this.#seq,
+      op,
+      op.type,
+      options?.userData,
+      options?.timeout,
+      options?.link === true,
+      signal,
+      this.#clock.now(),
+    );
+    const pred = this.#openChain;
+    if (pred !== null) {
+      pred.next = entry;
+      entry.chainLength = pred.chainLength + 1;
+    }
+    this.#openChain = entry.link ? entry : null;
+    this.#sq.push(entry);
+    this.#queued++;
+    this.#submitted++;
+    if (pred !== null && pred.state === "completed") {
+      this.settle(entry, "cancelled", undefined, chainError(entry, pred, "was cancelled"));
+    } else if (signal !== undefined) {
+      if (signal.aborted) this.abortedBySignal(entry);
+      else signal.addEventListener("abort", entry);
+    }
+    return entry.seq;
+  }
+
+  enter(): number {
+    if (this.#ready.length === 0 && this.#sq.size === 0) return 0;
+    const now = this.#clock.now();
+    const groups = new Map<string, IoEntry[]>();
+    let dispatched = this.#startReady(groups, now);
+    const sq = this.#sq;
+    for (let room = this.#room(); room > 0 && sq.size > 0; room = this.#room()) {
+      const head = sq.peek()!;
+      if (head.state !== "queued") {
+        this.#shift(); // cancelled while queued: completed already, only its slot was left
+        continue;
+      }
+      let length = 1;
+      for (let n = head.next; n !== null && n.state === "queued"; n = n.next) length++;
+      if (length > room) break; // a chain goes whole; FIFO order waits for it
+      this.#shift();
+      this.#queued--;
+      this.#start(head, groups, now);
+      dispatched++;
+      for (let n = head.next, i = 1; i < length; i++, n = n!.next) {
+        this.#shift();
+        this.#queued--;
+        this.#held++;
+        n!.state = "held";
+      }
+    }
+    runHandlers(groups, this.handlers, this.#failOne);
+    return dispatched;
+  }
+
+  /** Status and cancel are rare: a scan here is cheaper overall than a map kept per op. */
+  find(seq: number): IoEntry | undefined {
+    if (!Number.isInteger(seq) || seq < 1 || seq > this.#seq) return undefined;
+    // Every op goes through the SQ in seq order, so the SQ holds exactly seqs head.seq..#seq.
+    const head = this.#sq.peek();
+    if (head !== undefined && seq >= head.seq) return this.#sq.at(seq - head.seq);
+    for (const entry of this.#inFlight) if (entry.seq === seq) return entry;
+    // A held op hangs off the op before it in its chain, which is in flight or ready.
+    if (this.#held > 0) return findInChains(this.#inFlight, seq) ?? findInChains(this.#ready, seq);
+    return undefined;
+  }
+
+  /** The one place an op ends. The first outcome wins; later ones are counted as ignored. */
+  settle(entry: IoEntry, outcome: Outcome, value: unknown, error: unknown): boolean {
+    const state = entry.state;
+    if (state === "completed") {
+      this.#ignored++;
+      return false;
+    }
+    entry.state = "completed";
+    if (state === "queued") this.#queued--;
+    else if (state === "held") this.#held--;
+    else this.#removeInFlight(entry);
+    this.#clock.release(entry);
+    if (entry.callerSignal !== undefined) {
+      entry.callerSignal.removeEventListener("abort", entry);
+      entry.callerSignal = undefined;
+    }
+    entry.completedAt = this.#clock.now();
+    if (outcome === "ok") {
+      entry.ok = true;
+      entry.value = value;
+      this.#completed++;
+    } else {
+      entry.error = error;
+      if (outcome === "cancelled") this.#cancelled++;
+      else this.#failed++;
+    }
+    const next = entry.next;
+    entry.next = null;
+    if (next !== null && outcome === "ok") this.#readyNext(next);
+    this.cq.push(entry);
+    if (outcome === "cancelled" || outcome === "timeout") entry.abort(error);
+    if (next !== null && outcome !== "ok") {
+      this.#cancelChain(next, entry, outcome === "failed" ? "failed" : outcome === "timeout" ? "timed out" : "was cancelled");
+    }
+    return true;
+  }
+
+  after(entry: IoEntry, ms: number, fn: (request: IoRequest) => void): void {
+    this.#clock.after(entry, ms, fn);
+  }
+
+  abortedBySignal(entry: IoEntry): void {
+    if (entry.state === "completed") return;
+    this.settle(entry, "cancelled", undefined, new OpCancelledError(entry.seq, entry.type, entry.callerSignal?.reason));
+  }
+
+  #failOne = (entry: IoEntry, error: unknown): void => {
+    this.settle(entry, "failed", undefined, error);
+  };
+
+  #room(): number {
+    return this.cqEntries - (this.#inFlight.length + this.#held + this.cq.size);
+  }
+
+  #shift(): void {
+    if (this.#sq.shift() === this.#openChain) this.#openChain = null;
+  }
+
+  #start(entry: IoEntry, groups: Map<string, IoEntry[]>, now: number): void {
+    entry.state = "in-flight";
+    entry.startedAt = now;
+    entry.slot = this.#inFlight.length;
+    this.#inFlight.push(entry);
+    this.#clock.armTimeout(entry, now);
+    addToBatch(groups, entry);
+  }
+
+  #startReady(groups: Map<string, IoEntry[]>, now: number): number {
+    if (this.#ready.length === 0) return 0;
+    const ready = this.#ready;
+    this.#ready = [];
+    let started = 0;
+    for (const entry of ready) {
+      if (entry.state !== "held") continue; // cancelled meanwhile
+      this.#held--;
+      this.#start(entry, groups, now);
+      started++;
+    }
+    return started;
+  }
+
+  #readyNext(next: IoEntry): void {
+    if (next.state !== "held") return;
+    this.#ready.push(next);
+    // A scheduler's ring reported the completion, and the scheduler calls enter(); alone, a microtask does.
+    if (this.#standalone && !this.#readyScheduled) {
+      this.#readyScheduled = true;
+      queueMicrotask(this.#flushReady);
+    }
+  }
+
+  #flushReady = (): void => {
+    this.#readyScheduled = false;
+    const groups = new Map<string, IoEntry[]>();
+    if (this.#startReady(groups, this.#clock.now()) > 0) runHandlers(groups, this.handlers, this.#failOne);
+  };
+
+  #cancelChain(first: IoEntry, failed: IoEntry, how: string): void {
+    for (let entry: IoEntry | null = first; entry !== null; ) {
+      const next: IoEntry | null = entry.next;
+      entry.next = null; // walked here, so each reason names the op that failed, not its neighbour
+      if (entry.state !== "completed") this.settle(entry, "cancelled", undefined, chainError(entry, failed, how));
+      entry = next;
+    }
+  }
+
+  #removeInFlight(entry: IoEntry): void {
+    const last = this.#inFlight.pop()!;
+    if (last !== entry) {
+      this.#inFlight[entry.slot] = last;
+      last.slot = entry.slot;
+    }
+    entry.slot = -1;
+  }
+}
+
+function findInChains(heads: IoEntry[], seq: number): IoEntry | undefined {
+  for (const head of heads) {
+    for (let n: IoEntry | null = head; n !== null; n = n.next) if (n.seq === seq) return n;
+  }
+  return undefined;
+}
+
+function chainError(entry: IoEntry, failed: IoEntry, how: string): OpCancelledError {
+  return new OpCancelledError(entry.seq, entry.type, `linked op #${failed.seq} "${failed.type}" before it ${how}`);
+}
