@@ -1,0 +1,35 @@
+export { Scheduler, type SchedulerOptions } from "./kernel/scheduler.js";
+export { TaskHandle } from "./kernel/handle.js";
+export { RealClock, VirtualClock, type Clock, type TimerHandle } from "./kernel/clock.js";
+export type { SchedulerEvents, SpawnEvent, ExitEvent, IoSubmitEvent } from "./kernel/events.js";
+export type { Tid, TaskTarget, TargetResult, TaskStatus, TaskOptions, TaskRef, TaskInfo } from "./kernel/types.js";
+export { Syscall, type SyscallContext } from "./syscalls/syscall.js";
+export { GetTid, getTid } from "./syscalls/get-tid.js";
+export { Sleep, sleep } from "./syscalls/sleep.js";
+export { Fork, fork } from "./syscalls/fork.js";
+export { Wait, wait } from "./syscalls/wait.js";
+export { Kill, kill } from "./syscalls/kill.js";
+export { SubmitIO, submitIO, call, type IoItem } from "./syscalls/submit-io.js";
+export { IoRing, type OpStatus, type BatchItem } from "./io/io-ring.js";
+export { RingBuffer } from "./io/ring-buffer.js";
+export type {
+  IoOp,
+  NopOp,
+  CallOp,
+  TimeoutOp,
+  SubmitOptions,
+  IoRequest,
+  IoHandler,
+  Completion,
+  IoRingOptions,
+  RingCounters,
+} from "./io/types.js";
+export {
+  TaskKilledError,
+  TimeoutError,
+  NoSuchTaskError,
+  DeadlockError,
+  RingFullError,
+  OpCancelledError,
+  type StuckTask,
+} from "./errors.js";

@@ -1,0 +1,94 @@
+import { NoSuchTaskError, TaskKilledError, describeValue } from "../errors.js";
+import type { Fork } from "../syscalls/fork.js";
+import type { Kill } from "../syscalls/kill.js";
+import type { Sleep } from "../syscalls/sleep.js";
+import type { SubmitIO } from "../syscalls/submit-io.js";
+import { Kind, type Syscall } from "../syscalls/syscall.js";
+import type { Wait } from "../syscalls/wait.js";
+import { Context } from "./context.js";
+import { Deque } from "./deque.js";
+import type { Kernel } from "./kernel.js";
+import type { Task } from "./task.js";
+
+/**
+ * Carries out the syscall `task` yielded. Built-ins are dispatched by their kind code (one
+ * monomorphic switch); anything else is a custom syscall and gets its own {@link Context}.
+ * Syscalls that complete at once re-queue the task at the back of the ready queue (Order 3).
+ */
+export function dispatch(k: Kernel, task: Task, syscall: Syscall<unknown>): void {
+  k.events.syscall(task, syscall);
+  switch (syscall._kind) {
+    case Kind.GetTid:
+      return k.wake(task, true, task.tid);
+    case Kind.Sleep:
+      return sleep(k, task, (syscall as Sleep).ms);
+    case Kind.Fork:
+      return fork(k, task, syscall as Fork);
+    case Kind.Wait:
+      return wait(k, task, (syscall as Wait).tid);
+    case Kind.Kill:
+      return kill(k, task, syscall as Kill);
+    case Kind.SubmitIO:
+      return k.io.submit(task, syscall as SubmitIO);
+    default:
+      return custom(k, task, syscall);
+  }
+}
+
+function sleep(k: Kernel, task: Task, ms: unknown): void {
+  if (typeof ms !== "number" || !(ms >= 0) || ms === Infinity) {
+    return k.wake(task, false, new RangeError(`sleep(ms) expects a finite number of ms >= 0, got ${describeValue(ms)}`));
+  }
+  k.sleep(task, ms);
+}
+
+function fork(k: Kernel, task: Task, syscall: Fork): void {
+  let child: Task;
+  try {
+    child = k.create(syscall.target, syscall.options, task);
+  } catch (error) {
+    return k.wake(task, false, error);
+  }
+  k.wake(task, true, child.tid);
+}
+
+function wait(k: Kernel, task: Task, tid: unknown): void {
+  if (tid === task.tid) return k.wake(task, false, new NoSuchTaskError(tid, "a task cannot wait on itself"));
+  const target = typeof tid === "number" ? k.tasks.get(tid) : undefined;
+  if (target === undefined) {
+    return k.wake(task, false, new NoSuchTaskError(tid, "no task has this tid: it never existed, or it ended and its exit record was freed"));
+  }
+  if (!target.alive) {
+    if (target.parentTask !== task) {
+      return k.wake(task, false, new NoSuchTaskError(tid, `it has ended, and only its parent #${target.parent} may collect its result`));
+    }
+    target.observed = true;
+    k.release(target);
+    return k.wake(task, target.status === "exited", target.result);
+  }
+  (target.waiters ??= new Deque<Task>(4)).push(task);
+  task.status = "waiting";
+  task.blockedOn = target;
+}
+
+function kill(k: Kernel, task: Task, syscall: Kill): void {
+  const tid = syscall.tid;
+  if (typeof tid !== "number" || !Number.isInteger(tid)) {
+    return k.wake(task, false, new TypeError(`kill(tid) expects an integer tid, got ${describeValue(tid)}`));
+  }
+  const target = k.tasks.get(tid);
+  const killed = target !== undefined && k.kill(target, new TaskKilledError(target.tid, target.name, syscall.reason));
+  k.wake(task, true, killed);
+}
+
+function custom(k: Kernel, task: Task, syscall: Syscall<unknown>): void {
+  const ctx = new Context(k, task, syscall);
+  task.status = "syscall";
+  task.blockedOn = ctx;
+  try {
+    syscall.handle(ctx);
+  } catch (error) {
+    if (ctx.pending) ctx.fail(error);
+    else k.events.reportError(error, `${syscall.constructor.name}.handle of task #${task.tid} threw after completing`);
+  }
+}

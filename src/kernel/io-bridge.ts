@@ -1,0 +1,150 @@
+import { describeValue } from "../errors.js";
+import { IoRing } from "../io/io-ring.js";
+import type { Completion, IoOp, IoRingOptions, SubmitOptions } from "../io/types.js";
+import type { IoItem, SubmitIO } from "../syscalls/submit-io.js";
+import { Deque } from "./deque.js";
+import type { Kernel } from "./kernel.js";
+import type { Task } from "./task.js";
+
+/** One task's pending `SubmitIO`: its ops, and the results gathered so far. */
+class IoWait {
+  first = 0;
+  posted = false;
+  remaining: number;
+  results: unknown[] | null;
+  done = false;
+  constructor(
+    readonly task: Task,
+    readonly items: { op: IoOp }[],
+    batch: boolean,
+  ) {
+    this.remaining = items.length;
+    this.results = batch ? new Array<unknown>(items.length) : null;
+  }
+}
+
+/**
+ * Connects tasks to the scheduler's {@link IoRing}: submits their ops (or parks them, FIFO, while
+ * the submission queue is full), enters the ring once per scheduler pass, and turns reaped
+ * completions into task wake-ups in completion order.
+ */
+export class IoBridge {
+  readonly ring: IoRing;
+  readonly #k: Kernel;
+  readonly #roomWaiters = new Deque<IoWait>();
+  #dirty = false;
+
+  constructor(k: Kernel, options: IoRingOptions | undefined) {
+    this.#k = k;
+    this.ring = new IoRing(
+      options ?? {},
+      {
+        timers: k,
+        onCompletion: () => {
+          this.#dirty = true;
+          k.poke();
+        },
+      },
+    );
+  }
+
+  /** In-flight ops that wait on something other than the clock. */
+  get externalPending(): number {
+    return this.ring.externalPending;
+  }
+
+  submit(task: Task, syscall: SubmitIO): void {
+    const batch = Array.isArray(syscall.ops);
+    const list: readonly IoItem[] = batch ? (syscall.ops as readonly IoItem[]) : [syscall.ops as IoItem];
+    if (list.length === 0) return this.#k.wake(task, true, []);
+    if (list.length > this.ring.entries) {
+      return this.#k.wake(
+        task,
+        false,
+        new RangeError(`submitIO got ${list.length} ops, more than the ring's ${this.ring.entries} submission entries: split the batch or raise ring.entries`),
+      );
+    }
+    const items: ({ op: IoOp } & SubmitOptions)[] = [];
+    for (const item of list) {
+      if (item === null || typeof item !== "object") {
+        return this.#k.wake(task, false, new TypeError(`submitIO expects an op object like { type: "nop" }, got ${describeValue(item)}`));
+      }
+      const entry = "op" in item && !("type" in item) ? { ...syscall.options, ...item } : { ...syscall.options, op: item as IoOp };
+      items.push(entry);
+    }
+    const wait = new IoWait(task, items, batch);
+    task.status = "io";
+    task.blockedOn = wait;
+    if (this.#roomWaiters.size > 0 || this.ring.sqSpace < items.length) this.#roomWaiters.push(wait);
+    else this.#post(wait);
+  }
+
+  #post(wait: IoWait): void {
+    const task = wait.task;
+    for (const item of wait.items) (item as SubmitOptions).userData = wait;
+    let seqs: number[];
+    try {
+      seqs = this.ring.submitBatch(wait.items);
+    } catch (error) {
+      wait.done = true;
+      return this.#k.wake(task, false, error);
+    }
+    wait.first = seqs[0];
+    wait.posted = true;
+    this.#dirty = true;
+    for (let i = 0; i < seqs.length; i++) this.#k.events.ioSubmitted(task, seqs[i], wait.items[i].op);
+  }
+
+  /** Once per scheduler pass: dispatch what was submitted, admit parked tasks, reap. */
+  flush(): void {
+    while (this.#dirty) {
+      this.#dirty = false;
+      this.ring.enter();
+      while (this.#roomWaiters.size > 0 && this.ring.sqSpace >= this.#roomWaiters.peek()!.items.length) {
+        this.#post(this.#roomWaiters.shift()!);
+      }
+      const completions = this.ring.reap();
+      for (let i = 0; i < completions.length; i++) this.#deliver(completions[i]);
+    }
+  }
+
+  #deliver(c: Completion): void {
+    const wait = c.userData as IoWait;
+    const task = wait.task;
+    this.#k.events.ioCompleted(task, c);
+    if (wait.done) return;
+    const results = wait.results;
+    if (results === null || !c.ok) {
+      wait.done = true;
+      if (results !== null) this.#cancel(wait, "another op of the batch failed");
+      return this.#k.wake(task, c.ok, c.ok ? c.value : c.error);
+    }
+    results[c.seq - wait.first] = c.value;
+    if (--wait.remaining === 0) {
+      wait.done = true;
+      this.#k.wake(task, true, results);
+    }
+  }
+
+  /** The task was killed: cancel its ops (their signals fire) or take it out of the room queue. */
+  abandon(task: Task): void {
+    const wait = task.blockedOn as IoWait;
+    if (!wait.posted) {
+      this.#roomWaiters.remove(wait);
+      return;
+    }
+    wait.done = true;
+    this.#cancel(wait, task.killError ?? "task ended");
+  }
+
+  #cancel(wait: IoWait, reason: unknown): void {
+    for (let i = 0; i < wait.items.length; i++) this.ring.cancel(wait.first + i, reason);
+    this.#dirty = true;
+  }
+
+  describe(task: Task): string {
+    const wait = task.blockedOn as IoWait;
+    const types = wait.items.map((i) => i.op.type).join(", ");
+    return wait.posted ? `io: ${types}` : `io: waiting for room to submit ${types}`;
+  }
+}

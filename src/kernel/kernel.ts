@@ -1,0 +1,430 @@
+import { DeadlockError, TaskKilledError, TimeoutError, describeValue, type StuckTask } from "../errors.js";
+import { Syscall } from "../syscalls/syscall.js";
+import type { Clock } from "./clock.js";
+import { VirtualClock } from "./clock.js";
+import { Deadline, type TimerSource } from "./deadlines.js";
+import { Deque } from "./deque.js";
+import { RunQueue } from "./run-queue.js";
+import { Resume, Task } from "./task.js";
+import { TimerHeap } from "./timer-heap.js";
+import type { TaskOptions, TaskTarget } from "./types.js";
+import type { KernelEvents } from "./events.js";
+import { dispatch } from "./dispatch.js";
+import type { ContextHost } from "./context.js";
+import type { IoBridge } from "./io-bridge.js";
+
+/** Slices between clock samples; time in between is shared evenly among those slices. */
+const SAMPLE = 64;
+
+/**
+ * The kernel proper: task table, ready queue, timer heaps, and the run loop. Internal; the
+ * public face is `Scheduler`. Wakers only enqueue; only {@link Kernel.drive} resumes generators.
+ */
+export class Kernel implements TimerSource, ContextHost {
+  readonly ready = new RunQueue<Task>();
+  readonly sleepers = new TimerHeap<Task>();
+  readonly deadlines = new TimerHeap<Deadline>();
+  readonly tasks = new Map<number, Task>();
+  /** Failed tasks nobody has observed yet; `run()` rejects with the first. */
+  readonly failures: Task[] = [];
+  readonly virtual: boolean;
+  io!: IoBridge;
+  externalSyscalls = 0;
+  live = 0;
+  nextTid = 1;
+  timerSeq = 0;
+  current: Task | null = null;
+  /** Whether anyone listens to slice starts; refreshed once per pass. */
+  traceRun = false;
+  /** Set while `drive` runs: re-entry is refused. */
+  driving = false;
+
+  #lastNow: number;
+  #recent: (Task | null)[] = new Array<Task | null>(SAMPLE).fill(null);
+  #recentCount = 0;
+  #armedAt = Infinity;
+  #timer: unknown = undefined;
+  /** Called by wakers when the loop may be idle-waiting. */
+  poke: () => void = () => {};
+
+  constructor(
+    readonly clock: Clock,
+    readonly events: KernelEvents,
+  ) {
+    this.virtual = clock instanceof VirtualClock;
+    this.#lastNow = clock.now();
+  }
+
+  now(): number {
+    return this.clock.now();
+  }
+
+  /** The clock as last sampled: cheap, and exact on a virtual clock. */
+  get approxNow(): number {
+    return this.#lastNow;
+  }
+
+  // ---- tasks -------------------------------------------------------------------------------
+
+  create(target: TaskTarget, options: TaskOptions | undefined, parent: Task | null): Task {
+    const gen = toGenerator(target);
+    const name = validName(options?.name, target);
+    const priority = validPriority(options?.priority, parent);
+    const limit = options?.timeLimit;
+    if (limit !== undefined && (typeof limit !== "number" || !(limit >= 0) || !Number.isFinite(limit))) {
+      throw new RangeError(`timeLimit must be a finite number of ms >= 0, got ${describeValue(limit)}`);
+    }
+    const now = this.clock.now();
+    const task = new Task(this.nextTid++, name, gen, priority, parent, now);
+    this.tasks.set(task.tid, task);
+    this.live++;
+    parent?.addChild(task);
+    if (limit !== undefined) {
+      task.timeLimit = this.addDeadline(now + limit, () => {
+        task.timeLimit = null;
+        this.kill(task, new TimeoutError(`task #${task.tid} "${task.name}" ran out of its time limit of ${limit} ms`, limit, task.tid, task.name));
+      });
+    }
+    this.events.spawned(task);
+    this.enqueue(task);
+    return task;
+  }
+
+  enqueue(task: Task): void {
+    task.status = "ready";
+    task.readyAt = this.#lastNow;
+    this.ready.push(task);
+  }
+
+  /** Wakes a blocked task with a value or an error. Only enqueues. */
+  wake(task: Task, ok: boolean, value: unknown): void {
+    task.blockedOn = null;
+    task.send = value;
+    // A pending kill wins: the task's next resume is `return()`.
+    if (task.mode !== Resume.Return) task.mode = ok ? Resume.Next : Resume.Throw;
+    this.enqueue(task);
+  }
+
+  /** A custom syscall completed, maybe from a callback outside the loop. */
+  settleSyscall(task: Task, ok: boolean, value: unknown): void {
+    this.wake(task, ok, value);
+    this.poke();
+  }
+
+  /** Starts killing `task` and its live descendants; `false` if it ended or is already dying. */
+  kill(task: Task, error: TaskKilledError): boolean {
+    if (!task.alive || task.killError !== null) return false;
+    task.killError = error;
+    this.events.killed(task, error);
+    if (task.timeLimit !== null) this.cancelDeadline(task.timeLimit);
+    task.timeLimit = null;
+    const wasBlocked = this.unblock(task);
+    task.mode = Resume.Return;
+    task.send = undefined;
+    if (wasBlocked) this.enqueue(task);
+    for (let c = task.firstChild; c !== null; c = c.nextSibling) {
+      if (c.alive) this.kill(c, new TaskKilledError(c.tid, c.name, `parent #${task.tid} was killed`));
+    }
+    return true;
+  }
+
+  /** Takes a blocked task off whatever it waits on; returns whether it was blocked. */
+  unblock(task: Task): boolean {
+    switch (task.status) {
+      case "sleeping":
+        this.sleepers.remove(task);
+        break;
+      case "waiting":
+        (task.blockedOn as Task).waiters?.remove(task);
+        break;
+      case "io":
+        this.io.abandon(task);
+        break;
+      case "syscall":
+        (task.blockedOn as { drop(): void }).drop();
+        break;
+      default:
+        return false;
+    }
+    task.blockedOn = null;
+    return true;
+  }
+
+  /** Ends a task: record, waiters, children, handle, events. */
+  end(task: Task, status: "exited" | "failed" | "killed", result: unknown): void {
+    task.status = status;
+    task.result = result;
+    task.gen = null;
+    task.ended = this.#lastNow;
+    this.live--;
+    if (task.timeLimit !== null) this.cancelDeadline(task.timeLimit);
+    task.timeLimit = null;
+    // Children: ended ones lose their records with us; live ones are orphaned.
+    for (let c = task.firstChild; c !== null; ) {
+      const next = c.nextSibling;
+      c.prevSibling = c.nextSibling = null;
+      c.parentTask = null;
+      if (!c.alive) this.tasks.delete(c.tid);
+      c = next;
+    }
+    task.firstChild = task.lastChild = null;
+    const parent = task.parentTask;
+    if (parent === null) this.tasks.delete(task.tid);
+    const waiters = task.waiters;
+    task.waiters = null;
+    if (waiters !== null && waiters.size > 0) {
+      task.observed = true;
+      for (let w = waiters.shift(); w !== undefined; w = waiters.shift()) {
+        if (w === parent) this.release(task);
+        this.wake(w, status === "exited", result);
+      }
+    }
+    if (status === "failed" && !task.observed) this.failures.push(task);
+    task.handle?.settle(task);
+    task.handle = null;
+    this.events.exited(task);
+  }
+
+  /** Frees the exit record of an ended child its parent has collected. */
+  release(child: Task): void {
+    child.parentTask?.removeChild(child);
+    child.parentTask = null;
+    this.tasks.delete(child.tid);
+  }
+
+  // ---- the run loop ------------------------------------------------------------------------
+
+  /**
+   * THE RUN LOOP. Each pass fires due timers, flushes and reaps I/O, then runs the tasks that
+   * were ready when it began. Returns when nothing is ready, or when the host clock passes
+   * `until` (so `run()` can give the host event loop a turn).
+   */
+  drive(hostClock: Clock | null, until: number): void {
+    if (this.driving) throw new Error("the scheduler loop is already running: run() and runSync() cannot be re-entered from a task or listener");
+    this.driving = true;
+    try {
+      for (;;) {
+        this.sample();
+        this.fireDue(this.#lastNow);
+        this.io.flush();
+        let n = this.ready.size;
+        if (n === 0) return;
+        this.traceRun = this.events.wantsRun();
+        while (n-- > 0) this.step(this.ready.shift()!);
+        this.io.flush();
+        if (hostClock !== null && hostClock.now() >= until) return;
+      }
+    } finally {
+      this.driving = false;
+      this.sample();
+    }
+  }
+
+  /** Runs one slice of `task`: resume it, then act on what it yielded. */
+  step(task: Task): void {
+    const gen = task.gen!;
+    task.status = "running";
+    task.switches++;
+    if (task.started < 0) task.started = this.#lastNow;
+    task.timeQueued += this.#lastNow - task.readyAt;
+    this.current = task;
+    if (this.traceRun) this.events.running(task);
+    let r: IteratorResult<unknown, unknown>;
+    try {
+      const mode = task.mode;
+      const send = task.send;
+      task.send = undefined;
+      task.mode = Resume.Next;
+      r = mode === Resume.Next ? gen.next(send) : mode === Resume.Throw ? gen.throw(send) : gen.return(undefined);
+    } catch (error) {
+      this.#sliceDone(task);
+      if (task.killError !== null) this.end(task, "killed", task.killError);
+      else this.end(task, "failed", error);
+      return;
+    }
+    this.#sliceDone(task);
+    if (r.done === true) {
+      if (task.killError !== null) this.end(task, "killed", task.killError);
+      else this.end(task, "exited", r.value);
+      return;
+    }
+    const value = r.value;
+    if (value === undefined) this.enqueue(task);
+    else if (value instanceof Syscall) dispatch(this, task, value);
+    else this.wake(task, false, badYield(task, value));
+  }
+
+  #sliceDone(task: Task): void {
+    this.current = null;
+    this.#recent[this.#recentCount++] = task;
+    if (this.#recentCount === SAMPLE) this.sample();
+  }
+
+  /** Reads the clock and shares the time since the last read among the slices run since. */
+  sample(): void {
+    const now = this.clock.now();
+    const n = this.#recentCount;
+    if (n > 0) {
+      const share = (now - this.#lastNow) / n;
+      const recent = this.#recent;
+      for (let i = 0; i < n; i++) {
+        recent[i]!.timeRunning += share;
+        recent[i] = null;
+      }
+      this.#recentCount = 0;
+    }
+    this.#lastNow = now;
+  }
+
+  // ---- timers ------------------------------------------------------------------------------
+
+  addDeadline(at: number, fire: () => void): Deadline {
+    const d = new Deadline(at, this.timerSeq++, fire);
+    this.deadlines.push(d);
+    this.poke();
+    return d;
+  }
+
+  cancelDeadline(deadline: Deadline): void {
+    this.deadlines.remove(deadline);
+  }
+
+  sleep(task: Task, ms: number): void {
+    task.at = this.clock.now() + ms;
+    task.seq = this.timerSeq++;
+    task.status = "sleeping";
+    this.sleepers.push(task);
+  }
+
+  /** Fires sleepers and deadlines due at `now`, in `(at, seq)` order. */
+  fireDue(now: number): void {
+    const sleepers = this.sleepers;
+    const deadlines = this.deadlines;
+    for (;;) {
+      const s = sleepers.peek();
+      const d = deadlines.peek();
+      const sDue = s !== undefined && s.at <= now;
+      const dDue = d !== undefined && d.at <= now;
+      if (!sDue && !dDue) return;
+      if (sDue && (!dDue || s.at < d!.at || (s.at === d!.at && s.seq < d!.seq))) {
+        sleepers.pop();
+        this.wake(s, true, undefined);
+      } else {
+        deadlines.pop();
+        d!.fire();
+      }
+    }
+  }
+
+  /** The earliest sleeper or deadline, or `Infinity`. */
+  nextDeadline(): number {
+    const s = this.sleepers.peek();
+    const d = this.deadlines.peek();
+    return Math.min(s === undefined ? Infinity : s.at, d === undefined ? Infinity : d.at);
+  }
+
+  /** Keeps exactly one host timer armed, for the nearest deadline. */
+  arm(onTimer: () => void): void {
+    const next = this.nextDeadline();
+    if (next === this.#armedAt) return;
+    this.disarm();
+    if (next === Infinity) return;
+    this.#armedAt = next;
+    this.#timer = this.clock.setTimer(next, () => {
+      this.#armedAt = Infinity;
+      this.#timer = undefined;
+      onTimer();
+    });
+  }
+
+  disarm(): void {
+    if (this.#armedAt === Infinity) return;
+    this.clock.clearTimer(this.#timer);
+    this.#armedAt = Infinity;
+    this.#timer = undefined;
+  }
+
+  /** Work pending outside the clock: I/O handlers and custom syscalls (API.md Order 7). */
+  get externalPending(): number {
+    return this.io.externalPending + this.externalSyscalls;
+  }
+
+  deadlock(): DeadlockError {
+    const stuck: StuckTask[] = [];
+    for (const t of this.tasks.values()) {
+      if (t.alive) stuck.push({ tid: t.tid, name: t.name, status: t.status, waitingOn: this.describeWait(t) });
+    }
+    return new DeadlockError(stuck);
+  }
+
+  describeWait(t: Task): string {
+    switch (t.status) {
+      case "sleeping":
+        return `sleep until ${t.at}`;
+      case "waiting": {
+        const target = t.blockedOn as Task;
+        return `wait #${target.tid} "${target.name}"`;
+      }
+      case "io":
+        return this.io.describe(t);
+      case "syscall":
+        return `syscall ${(t.blockedOn as { syscall: object }).syscall.constructor.name}`;
+      default:
+        return "";
+    }
+  }
+}
+
+function toGenerator(target: unknown): Generator<unknown, unknown, unknown> {
+  let gen = target;
+  if (typeof target === "function") {
+    gen = (target as () => unknown)();
+    if (!isGenerator(gen)) {
+      throw new TypeError(
+        `spawn/fork expects a generator function or generator object: ${describeValue(target)} returned ${describeValue(gen)}; declare it with function* (for async work, yield* call(fn) inside a generator)`,
+      );
+    }
+  } else if (!isGenerator(target)) {
+    throw new TypeError(
+      `spawn/fork expects a generator function or generator object, got ${describeValue(target)}; pass function* () { ... } or its call`,
+    );
+  }
+  if (typeof (gen as AsyncGenerator)[Symbol.asyncIterator] === "function") {
+    throw new TypeError(
+      `spawn/fork got an async generator (${describeValue(target)}): tasks are sync generators; declare it with function* and do async work with yield* call(fn)`,
+    );
+  }
+  return gen as Generator<unknown, unknown, unknown>;
+}
+
+function isGenerator(x: unknown): boolean {
+  return (
+    typeof x === "object" &&
+    x !== null &&
+    typeof (x as Generator).next === "function" &&
+    typeof (x as Generator).throw === "function" &&
+    typeof (x as Generator).return === "function"
+  );
+}
+
+function validName(name: unknown, target: unknown): string {
+  if (name === undefined) return (typeof target === "function" && target.name) || "task";
+  if (typeof name !== "string") throw new TypeError(`task name must be a string, got ${describeValue(name)}`);
+  return name;
+}
+
+function validPriority(priority: unknown, parent: Task | null): number {
+  if (priority === undefined) return parent?.priority ?? 0;
+  if (typeof priority !== "number" || !Number.isFinite(priority)) {
+    throw new RangeError(`priority must be a finite number, got ${describeValue(priority)}`);
+  }
+  return priority;
+}
+
+function badYield(task: Task, value: unknown): TypeError {
+  const hint =
+    typeof value === "object" && value !== null && typeof (value as PromiseLike<unknown>).then === "function"
+      ? "to await a promise, use `yield* call(() => promise)`"
+      : "yield a syscall (`yield* sleep(10)`, `yield* call(fn)`, ...) or a bare `yield` to switch";
+  return new TypeError(`task #${task.tid} "${task.name}" yielded ${describeValue(value)}, which is not a syscall: ${hint}`);
+}

@@ -1,0 +1,69 @@
+import { Deque } from "./deque.js";
+
+/** What the run queue needs of a task. */
+export interface Runnable {
+  priority: number;
+}
+
+/**
+ * The ready queue: one FIFO {@link Deque} per priority level, highest level first.
+ * Levels are kept sorted; with a single level in use, `shift` is one deque shift.
+ */
+export class RunQueue<T extends Runnable> {
+  /** Sorted by priority, descending. */
+  #levels: { priority: number; queue: Deque<T> }[] = [];
+  #size = 0;
+
+  get size(): number {
+    return this.#size;
+  }
+
+  push(task: T): void {
+    const levels = this.#levels;
+    // Common case: everything at one priority, found at index 0.
+    const first = levels[0];
+    if (first !== undefined && first.priority === task.priority) {
+      first.queue.push(task);
+    } else {
+      this.#level(task.priority).push(task);
+    }
+    this.#size++;
+  }
+
+  shift(): T | undefined {
+    if (this.#size === 0) return undefined;
+    const levels = this.#levels;
+    for (let i = 0; i < levels.length; i++) {
+      const q = levels[i].queue;
+      if (q.size > 0) {
+        this.#size--;
+        return q.shift();
+      }
+    }
+    return undefined;
+  }
+
+  remove(task: T): boolean {
+    for (const level of this.#levels) {
+      if (level.priority === task.priority && level.queue.remove(task)) {
+        this.#size--;
+        return true;
+      }
+    }
+    return false;
+  }
+
+  *[Symbol.iterator](): IterableIterator<T> {
+    for (const level of this.#levels) yield* level.queue;
+  }
+
+  #level(priority: number): Deque<T> {
+    const levels = this.#levels;
+    let i = 0;
+    while (i < levels.length && levels[i].priority > priority) i++;
+    if (i < levels.length && levels[i].priority === priority) return levels[i].queue;
+    const queue = new Deque<T>();
+    levels.splice(i, 0, { priority, queue });
+    return queue;
+  }
+}

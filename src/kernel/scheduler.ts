@@ -1,0 +1,256 @@
+import { EventEmitter } from "eventemitter3";
+import { nanoid } from "nanoid";
+import { TaskKilledError, describeValue } from "../errors.js";
+import type { IoRing } from "../io/io-ring.js";
+import type { Completion, IoOp, IoRingOptions } from "../io/types.js";
+import type { Syscall } from "../syscalls/syscall.js";
+import { RealClock, type Clock, type VirtualClock } from "./clock.js";
+import type { KernelEvents, SchedulerEvents } from "./events.js";
+import { TaskHandle } from "./handle.js";
+import { IoBridge } from "./io-bridge.js";
+import { Kernel } from "./kernel.js";
+import type { Task } from "./task.js";
+import type { TaskInfo, TaskOptions, TaskTarget } from "./types.js";
+
+/**
+ * Options of a {@link Scheduler}.
+ *
+ * @example
+ * ```ts
+ * new Scheduler({ clock: new VirtualClock(), ring: { entries: 16 } });
+ * ```
+ */
+export interface SchedulerOptions {
+  /** The scheduler's clock. Default: a {@link RealClock}; use `new VirtualClock()` in tests. */
+  clock?: Clock;
+  /** Options of the scheduler's own I/O ring (its clock is always the scheduler's). */
+  ring?: Omit<IoRingOptions, "clock">;
+  /** Real-time ms of busy running after which `run()` gives the host event loop a turn. Default 4. */
+  hostTurnMs?: number;
+}
+
+const hostTurn: () => Promise<void> =
+  typeof globalThis.setImmediate === "function"
+    ? () => new Promise((resolve) => globalThis.setImmediate(resolve))
+    : () => new Promise((resolve) => setTimeout(resolve, 0));
+
+/**
+ * A PyOS-style scheduler: tasks are generators that yield syscalls; a ready queue (FIFO per
+ * priority), a sleep heap, per-task wait queues and an I/O ring decide who runs next.
+ * It is an eventemitter3 `EventEmitter` of {@link SchedulerEvents}.
+ *
+ * @example
+ * ```ts
+ * const sched = new Scheduler();
+ * const t = sched.spawn(function* () { yield* sleep(10); return "done"; });
+ * await sched.run();
+ * await t.done; // "done"
+ * ```
+ */
+export class Scheduler extends EventEmitter<SchedulerEvents> {
+  /** A unique id of this scheduler, for logs and traces. */
+  readonly id: string = nanoid();
+  readonly #k: Kernel;
+  readonly #hostClock: Clock;
+  readonly #hostTurnMs: number;
+  #running = false;
+  #listenerErrors: unknown[] = [];
+
+  constructor(options: SchedulerOptions = {}) {
+    super();
+    if (options === null || typeof options !== "object") {
+      throw new TypeError(`Scheduler options must be an object, got ${describeValue(options)}`);
+    }
+    const clock = options.clock ?? new RealClock();
+    if (typeof clock.now !== "function" || typeof clock.setTimer !== "function" || typeof clock.clearTimer !== "function") {
+      throw new TypeError(`options.clock must implement now(), setTimer() and clearTimer(), got ${describeValue(clock)}`);
+    }
+    const turn = options.hostTurnMs ?? 4;
+    if (typeof turn !== "number" || !(turn > 0) || !Number.isFinite(turn)) {
+      throw new RangeError(`options.hostTurnMs must be a finite number of ms > 0, got ${describeValue(turn)}`);
+    }
+    this.#hostTurnMs = turn;
+    this.#hostClock = clock instanceof RealClock ? clock : new RealClock();
+    this.#k = new Kernel(clock, this.#hooks());
+    this.#k.io = new IoBridge(this.#k, options.ring);
+  }
+
+  /** The scheduler's I/O ring: register handlers for your op types on it. */
+  get ring(): IoRing {
+    return this.#k.io.ring;
+  }
+
+  /** The scheduler's clock. */
+  get clock(): Clock {
+    return this.#k.clock;
+  }
+
+  /**
+   * Adds a root task. `target` is a generator object or a generator function called with no
+   * arguments; a non-generator throws a `TypeError` here.
+   */
+  spawn<T>(target: TaskTarget<T>, options?: TaskOptions): TaskHandle<T> {
+    const task = this.#k.create(target, options, null);
+    this.#k.poke();
+    return new TaskHandle<T>(task);
+  }
+
+  /**
+   * Runs until no task remains. Rejects with the first unobserved failure, or with a
+   * `DeadlockError` when tasks remain that can never run again. Throws if already running.
+   */
+  run(): Promise<void> {
+    this.#enter("run");
+    return this.#run();
+  }
+
+  async #run(): Promise<void> {
+    const k = this.#k;
+    try {
+      for (;;) {
+        k.drive(this.#hostClock, this.#hostClock.now() + this.#hostTurnMs);
+        if (k.live === 0) break;
+        if (k.ready.size > 0) {
+          await hostTurn();
+          continue;
+        }
+        if (this.#jumpOrDeadlock()) continue;
+        await new Promise<void>((resolve) => {
+          k.poke = () => {
+            k.poke = () => {};
+            resolve();
+          };
+          k.arm(() => k.poke());
+        });
+      }
+      this.#finish();
+    } finally {
+      k.disarm();
+      this.#running = false;
+    }
+  }
+
+  /**
+   * Runs until no task remains, synchronously. Throws if finishing would need real time or
+   * pending I/O (a `VirtualClock` is jumped as `run()` would), and as `run()` rejects.
+   */
+  runSync(): void {
+    this.#enter("runSync");
+    const k = this.#k;
+    try {
+      for (;;) {
+        k.drive(null, Infinity);
+        if (k.live === 0) break;
+        if (this.#jumpOrDeadlock()) continue;
+        const blocked = [...k.tasks.values()].filter((t) => t.alive).map((t) => `#${t.tid} "${t.name}" (${k.describeWait(t)})`);
+        throw new Error(`runSync() cannot finish without waiting for real time or pending I/O: ${blocked.join(", ")}; use await sched.run() instead`);
+      }
+      this.#finish();
+    } finally {
+      this.#running = false;
+    }
+  }
+
+  /** The scheduler clock's time. */
+  now(): number {
+    return this.#k.clock.now();
+  }
+
+  /** The live tasks, in tid order. */
+  ps(): TaskInfo[] {
+    const out: TaskInfo[] = [];
+    for (const t of this.#k.tasks.values()) if (t.alive) out.push(t.info(this.#k.describeWait(t)));
+    return out;
+  }
+
+  /** Kills task `tid` and its live descendants; `true` if it was alive. See the `Kill` syscall. */
+  kill(tid: number, reason?: unknown): boolean {
+    if (typeof tid !== "number" || !Number.isInteger(tid)) {
+      throw new TypeError(`kill(tid) expects an integer tid, got ${describeValue(tid)}`);
+    }
+    const task = this.#k.tasks.get(tid);
+    if (task === undefined) return false;
+    const killed = this.#k.kill(task, new TaskKilledError(task.tid, task.name, reason));
+    this.#k.poke();
+    return killed;
+  }
+
+  #enter(method: string): void {
+    if (this.#running) {
+      throw new Error(`Scheduler.${method}() called while the scheduler is already running: await the running call instead`);
+    }
+    this.#running = true;
+  }
+
+  /** Idle: jump a virtual clock to the next deadline, or detect a deadlock. Returns whether to loop. */
+  #jumpOrDeadlock(): boolean {
+    const k = this.#k;
+    if (k.externalPending > 0) return false;
+    const next = k.nextDeadline();
+    if (next === Infinity) throw k.deadlock();
+    if (!k.virtual) return false;
+    (k.clock as VirtualClock).advanceTo(next);
+    return true;
+  }
+
+  #finish(): void {
+    const failures = this.#k.failures.filter((t) => !t.observed);
+    this.#k.failures.length = 0;
+    const errors = this.#listenerErrors;
+    this.#listenerErrors = [];
+    if (failures.length > 0) {
+      for (const t of failures.slice(1)) this.#report(t.result, `unobserved failure of task #${t.tid} "${t.name}"`);
+      throw failures[0].result;
+    }
+    if (errors.length > 0) throw errors[0];
+  }
+
+  #emit<E extends keyof SchedulerEvents>(event: E, ...args: Parameters<SchedulerEvents[E]>): void {
+    try {
+      (this.emit as (e: string, ...a: unknown[]) => boolean)(event, ...args);
+    } catch (error) {
+      this.#report(error, `a "${event}" listener threw`);
+    }
+  }
+
+  /** Reports through the `error` event; with no `error` listener, `run()` rejects with it. */
+  #report(error: unknown, source: string): void {
+    if (this.listenerCount("error") === 0) {
+      this.#listenerErrors.push(error);
+      return;
+    }
+    try {
+      this.emit("error", error, source);
+    } catch {
+      // An `error` listener that throws has nowhere left to report to.
+    }
+  }
+
+  #hooks(): KernelEvents {
+    const has = (e: keyof SchedulerEvents) => this.listenerCount(e) > 0;
+    const now = () => this.#k.clock.now();
+    return {
+      spawned: (t: Task) => {
+        if (has("spawn")) this.#emit("spawn", t.tid, { tid: t.tid, name: t.name, parent: t.parent, priority: t.priority, time: t.created });
+      },
+      exited: (t: Task) => {
+        if (has("exit")) this.#emit("exit", t.tid, { tid: t.tid, name: t.name, status: t.status as "exited", result: t.result, time: now() });
+      },
+      killed: (t: Task, reason: Error) => {
+        if (has("kill")) this.#emit("kill", t.tid, reason, now());
+      },
+      running: (t: Task) => this.#emit("run", t.tid, now()),
+      wantsRun: () => has("run"),
+      syscall: (t: Task, s: Syscall<unknown>) => {
+        if (has("syscall")) this.#emit("syscall", t.tid, s, now());
+      },
+      ioSubmitted: (t: Task, seq: number, op: IoOp) => {
+        if (has("io:submit")) this.#emit("io:submit", t.tid, { tid: t.tid, seq, op, time: now() });
+      },
+      ioCompleted: (t: Task, c: Completion) => {
+        if (has("io:complete")) this.#emit("io:complete", t.tid, c);
+      },
+      reportError: (error: unknown, source: string) => this.#report(error, source),
+    };
+  }
+}

@@ -1,0 +1,110 @@
+import type { Deadline } from "./deadlines.js";
+import type { Deque } from "./deque.js";
+import type { HeapEntry } from "./timer-heap.js";
+import type { TaskInfo, TaskRef, TaskStatus } from "./types.js";
+
+/** How the run loop resumes a task next. */
+export const enum Resume {
+  Next = 0,
+  Throw = 1,
+  Return = 2,
+}
+
+/**
+ * The kernel's record of one task. Internal: users see `TaskHandle` and `TaskInfo`.
+ * A task is its own sleep-heap entry (`at`, `seq`, `index`), so sleeping allocates nothing.
+ */
+export class Task implements HeapEntry, TaskRef {
+  status: TaskStatus = "ready";
+  gen: Generator<unknown, unknown, unknown> | null;
+  /** What the next resume passes in: a value, or an error for `Resume.Throw`. */
+  send: unknown = undefined;
+  mode: Resume = Resume.Next;
+
+  // Sleep-heap entry.
+  at = 0;
+  seq = 0;
+  index = -1;
+
+  /** Set once a kill starts: the error waiters and `done` get. */
+  killError: Error | null = null;
+  /** The thing a blocked task waits on: a task, an I/O wait, a syscall context. */
+  blockedOn: unknown = null;
+  waiters: Deque<Task> | null = null;
+  timeLimit: Deadline | null = null;
+
+  // Process tree: children in fork order, linked through their sibling fields.
+  readonly parent: number | null;
+  /** The parent while it lives and keeps this task's exit record; `null` once orphaned. */
+  parentTask: Task | null;
+  firstChild: Task | null = null;
+  lastChild: Task | null = null;
+  prevSibling: Task | null = null;
+  nextSibling: Task | null = null;
+
+  /** The return value, or the failure. */
+  result: unknown = undefined;
+  /** A failure someone saw (through `Wait` or `done`). */
+  observed = false;
+  handle: { settle(task: Task): void } | null = null;
+
+  // Timing, on the scheduler clock.
+  created: number;
+  started = -1;
+  ended = -1;
+  readyAt: number;
+  timeQueued = 0;
+  timeRunning = 0;
+  switches = 0;
+
+  constructor(
+    readonly tid: number,
+    readonly name: string,
+    gen: Generator<unknown, unknown, unknown>,
+    public priority: number,
+    parentTask: Task | null,
+    now: number,
+  ) {
+    this.gen = gen;
+    this.parentTask = parentTask;
+    this.parent = parentTask === null ? null : parentTask.tid;
+    this.created = now;
+    this.readyAt = now;
+  }
+
+  get alive(): boolean {
+    return this.gen !== null;
+  }
+
+  addChild(child: Task): void {
+    child.prevSibling = this.lastChild;
+    if (this.lastChild !== null) this.lastChild.nextSibling = child;
+    else this.firstChild = child;
+    this.lastChild = child;
+  }
+
+  removeChild(child: Task): void {
+    if (child.prevSibling !== null) child.prevSibling.nextSibling = child.nextSibling;
+    else this.firstChild = child.nextSibling;
+    if (child.nextSibling !== null) child.nextSibling.prevSibling = child.prevSibling;
+    else this.lastChild = child.prevSibling;
+    child.prevSibling = child.nextSibling = null;
+  }
+
+  info(waitingOn: string): TaskInfo {
+    return {
+      tid: this.tid,
+      name: this.name,
+      parent: this.parent,
+      priority: this.priority,
+      status: this.status,
+      created: this.created,
+      started: this.started < 0 ? null : this.started,
+      ended: this.ended < 0 ? null : this.ended,
+      timeQueued: this.timeQueued,
+      timeRunning: this.timeRunning,
+      switches: this.switches,
+      waitingOn,
+    };
+  }
+}

@@ -1,0 +1,86 @@
+declare const tidResult: unique symbol;
+
+/**
+ * A task id: a plain number at run time whose type carries the task's result type `T`,
+ * so `yield* wait(kid)` is typed.
+ *
+ * @example
+ * ```ts
+ * const kid: Tid<string> = yield* fork(function* () { return "hi"; });
+ * const text = yield* wait(kid); // string
+ * ```
+ */
+export type Tid<T = unknown> = number & { readonly [tidResult]?: T };
+
+/** A task body: a generator object, or a generator function called with no arguments. */
+export type TaskTarget<T = unknown> = Generator<unknown, T, any> | (() => Generator<unknown, T, any>);
+
+/** The result type of a {@link TaskTarget}. */
+export type TargetResult<X> = X extends () => Generator<unknown, infer T, any>
+  ? T
+  : X extends Generator<unknown, infer T, any>
+    ? T
+    : unknown;
+
+/**
+ * Where a task stands. `ready` and `running` tasks are runnable; `sleeping`, `waiting` (on
+ * another task), `io` (on the ring) and `syscall` (a custom syscall) are blocked; the last three
+ * are terminal.
+ */
+export type TaskStatus =
+  | "ready"
+  | "running"
+  | "sleeping"
+  | "waiting"
+  | "io"
+  | "syscall"
+  | "exited"
+  | "failed"
+  | "killed";
+
+/**
+ * Options of `spawn` and `fork`.
+ *
+ * @example
+ * ```ts
+ * sched.spawn(worker, { name: "worker", priority: 1, timeLimit: 5_000 });
+ * ```
+ */
+export interface TaskOptions {
+  /** Shown in `ps()`, traces and errors. Default: the generator function's name, or `"task"`. */
+  name?: string;
+  /** Higher runs first. Default 0 for roots; a child inherits its parent's. */
+  priority?: number;
+  /** Kill the task with a `TimeoutError` this many ms of clock time after its creation. */
+  timeLimit?: number;
+}
+
+/** The caller of a syscall, as custom syscalls see it. */
+export interface TaskRef {
+  readonly tid: number;
+  readonly name: string;
+  readonly parent: number | null;
+  readonly priority: number;
+}
+
+/**
+ * A snapshot of one task, as `ps()` returns it. Times are on the scheduler's clock, in ms.
+ * `timeRunning` is sampled (see README, "Task timing").
+ */
+export interface TaskInfo extends TaskRef {
+  readonly status: TaskStatus;
+  /** When the task was spawned or forked. */
+  readonly created: number;
+  /** When it first ran, or `null` if it has not yet. */
+  readonly started: number | null;
+  /** When it ended, or `null` while alive. */
+  readonly ended: number | null;
+  /** Total time spent ready but not running. */
+  readonly timeQueued: number;
+  /** Total time spent running. */
+  readonly timeRunning: number;
+  /** Number of times it was resumed. */
+  readonly switches: number;
+  /** What a blocked task waits on, e.g. `sleep until 120`, `wait #3`; `""` otherwise. */
+  readonly waitingOn: string;
+}

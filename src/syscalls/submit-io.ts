@@ -1,0 +1,61 @@
+import type { IoOp, SubmitOptions } from "../io/types.js";
+import { Kind, Syscall } from "./syscall.js";
+
+/** One item of a `submitIO` batch: an op, or an op with its submit options. */
+export type IoItem = IoOp | ({ op: IoOp } & Omit<SubmitOptions, "userData">);
+
+/**
+ * Submits one op, or an array of ops as one batch, to the scheduler's I/O ring and returns the
+ * op's result (an array of results, in order, for an array). A failed op throws its error into
+ * the task; in a batch, the first failure is thrown and the batch's other ops are cancelled.
+ * Ops that tasks submit during one scheduler turn go out in one `enter()`.
+ *
+ * @example
+ * ```ts
+ * const [a, b] = yield* submitIO([
+ *   { type: "call", fn: () => fetchA() },
+ *   { op: { type: "call", fn: () => fetchB() }, timeout: 1_000 },
+ * ]);
+ * ```
+ */
+export class SubmitIO<R = unknown> extends Syscall<R> {
+  /** @internal */
+  override readonly _kind = Kind.SubmitIO;
+  constructor(
+    readonly ops: IoItem | readonly IoItem[],
+    readonly options?: Omit<SubmitOptions, "userData">,
+  ) {
+    super();
+  }
+}
+
+/**
+ * Returns a {@link SubmitIO} syscall.
+ *
+ * @example
+ * ```ts
+ * yield* submitIO({ type: "timeout", ms: 50 });
+ * const results = yield* submitIO<string[]>([op1, op2]);
+ * ```
+ */
+export function submitIO<R = unknown>(ops: IoItem | readonly IoItem[], options?: Omit<SubmitOptions, "userData">): SubmitIO<R> {
+  return new SubmitIO<R>(ops, options);
+}
+
+/**
+ * Runs `fn(signal)` as a `call` op on the ring and returns its awaited value. `signal` fires when
+ * the op is cancelled (task killed, timeout). Declare the parameter if you use it: the ring only
+ * creates an `AbortSignal` for functions that take one.
+ *
+ * @example
+ * ```ts
+ * const body = yield* call((signal) => fetch(url, { signal }).then((r) => r.text()));
+ * const n = yield* call(() => Promise.resolve(1), { timeout: 500 });
+ * ```
+ */
+export function call<T>(
+  fn: (signal: AbortSignal) => T | PromiseLike<T>,
+  options?: Omit<SubmitOptions, "userData">,
+): SubmitIO<Awaited<T>> {
+  return new SubmitIO<Awaited<T>>({ type: "call", fn }, options);
+}

@@ -1,0 +1,98 @@
+import type { TaskRef } from "../kernel/types.js";
+
+/**
+ * What a custom syscall's `handle` gets: who called, and how to answer.
+ *
+ * @example
+ * ```ts
+ * class Double extends Syscall<number> {
+ *   constructor(readonly n: number) { super(); }
+ *   handle(ctx: SyscallContext<number>) { ctx.resume(this.n * 2); }
+ * }
+ * ```
+ */
+export interface SyscallContext<R> {
+  /** The calling task. */
+  readonly task: TaskRef;
+  /** Completes the syscall: the task's `yield*` returns `value`. Once only; a second call throws. */
+  resume(value: R): void;
+  /** Throws `error` into the task at its `yield`. Once only; a second call throws. */
+  fail(error: unknown): void;
+  /** The scheduler clock's time. */
+  now(): number;
+  /**
+   * Runs `fn` after `ms` of scheduler clock time. While a syscall waits on `after`, it counts as
+   * waiting on the clock, so a `VirtualClock` may jump. Returns a function that cancels it.
+   */
+  after(ms: number, fn: () => void): () => void;
+  /** Aborted when the calling task is killed while the syscall is pending; `resume` is then a no-op. */
+  readonly signal: AbortSignal;
+}
+
+/** @internal Kernel dispatch codes of the built-in syscalls; 0 is a custom syscall. */
+export const enum Kind {
+  Custom = 0,
+  GetTid = 1,
+  Sleep = 2,
+  Fork = 3,
+  Wait = 4,
+  Kill = 5,
+  SubmitIO = 6,
+}
+
+class SyscallIterator<S, R> implements Iterator<S, R, unknown> {
+  #started = false;
+  constructor(readonly syscall: S) {}
+
+  next(value?: unknown): IteratorResult<S, R> {
+    if (this.#started) return { value: value as R, done: true };
+    this.#started = true;
+    return { value: this.syscall, done: false };
+  }
+
+  return(value?: unknown): IteratorResult<S, R> {
+    return { value: value as R, done: true };
+  }
+
+  throw(error?: unknown): IteratorResult<S, R> {
+    throw error;
+  }
+}
+
+/**
+ * Base class of every syscall. A syscall is a request a task yields to the kernel; its `R` is
+ * what the task gets back. It is iterable, so `yield* syscall` yields it once and returns `R`.
+ *
+ * Subclass it for your own syscalls and implement {@link Syscall.handle} (PyOS style).
+ *
+ * @example
+ * ```ts
+ * class AskUser extends Syscall<string> {
+ *   constructor(readonly question: string) { super(); }
+ *   handle(ctx: SyscallContext<string>) {
+ *     prompt(this.question).then((a) => ctx.resume(a), (e) => ctx.fail(e));
+ *   }
+ * }
+ * function* task() {
+ *   const name = yield* new AskUser("name?"); // typed: string
+ * }
+ * ```
+ */
+export abstract class Syscall<R = unknown> implements Iterable<Syscall<R>> {
+  /** @internal */
+  readonly _kind: Kind = Kind.Custom;
+  /** @internal Carries `R` in the type only. */
+  declare readonly _result?: R;
+
+  /**
+   * Carries out the syscall for `ctx.task`. Call `ctx.resume(value)` or `ctx.fail(error)`
+   * exactly once, now or later from any callback. Built-in syscalls are handled by the kernel.
+   */
+  handle(ctx: SyscallContext<R>): void {
+    ctx.fail(new TypeError(`${this.constructor.name} does not implement handle(ctx): custom syscalls must override it`));
+  }
+
+  [Symbol.iterator](): Iterator<this, R, unknown> {
+    return new SyscallIterator<this, R>(this);
+  }
+}
