@@ -1,5 +1,6 @@
 import { EventEmitter } from "eventemitter3";
-import { nanoid } from "nanoid";
+// The non-secure generator needs no `crypto` import, so the core stays platform-neutral.
+import { nanoid } from "nanoid/non-secure";
 import { TaskKilledError, describeValue } from "../errors.js";
 import type { IoRing } from "../io/io-ring.js";
 import type { Completion, IoOp, IoRingOptions } from "../io/types.js";
