@@ -160,3 +160,29 @@ export class OpCancelledError extends Error {
     super(`op #${seq} "${opType}" was cancelled${reason === undefined ? "" : `: ${reason instanceof Error ? reason.message : String(reason)}`}`);
   }
 }
+
+/**
+ * A task went over one of its resource budgets (`maxChildren`, `maxSyscalls`, `maxIo`,
+ * `maxRunTime`). Thrown into the task at the offending syscall; for `maxRunTime` the task is
+ * killed with it.
+ *
+ * @example
+ * ```ts
+ * sched.spawn(agent, { budget: { maxIo: 10 } });
+ * // the 11th op: BudgetExceededError: task #1 "agent" exceeded maxIo (limit 10)
+ * ```
+ */
+export class BudgetExceededError extends TaskKilledError {
+  override name = "BudgetExceededError";
+  constructor(
+    readonly budget: "maxChildren" | "maxSyscalls" | "maxIo" | "maxRunTime",
+    readonly limit: number,
+    tid: number,
+    taskName: string,
+    /** The task whose budget ran out: `tid` itself, or an ancestor whose budget covers it. */
+    readonly owner: number = tid,
+  ) {
+    super(tid, taskName, `exceeded ${budget}`);
+    this.message = `task #${tid} "${taskName}" exceeded ${budget} (limit ${limit}${owner === tid ? "" : ` of ancestor #${owner}'s budget`})`;
+  }
+}

@@ -1,7 +1,8 @@
-export { Scheduler, type SchedulerOptions } from "./kernel/scheduler.js";
+export { Scheduler, type SchedulerOptions, type SchedulingPolicy } from "./kernel/scheduler.js";
 export { TaskHandle } from "./kernel/handle.js";
 export { RealClock, VirtualClock, type Clock, type TimerHandle } from "./kernel/clock.js";
-export type { SchedulerEvents, SpawnEvent, ExitEvent, IoSubmitEvent } from "./kernel/events.js";
+export type { SchedulerEvents, SpawnEvent, ExitEvent, IoSubmitEvent, WakeEvent } from "./kernel/events.js";
+export type { BudgetLimits } from "./kernel/budget.js";
 export type { Tid, TaskTarget, TargetResult, TaskStatus, TaskOptions, TaskRef, TaskInfo } from "./kernel/types.js";
 export { Syscall, type SyscallContext } from "./syscalls/syscall.js";
 export { GetTid, getTid } from "./syscalls/get-tid.js";
@@ -9,6 +10,8 @@ export { Sleep, sleep } from "./syscalls/sleep.js";
 export { Fork, fork } from "./syscalls/fork.js";
 export { Wait, wait } from "./syscalls/wait.js";
 export { Kill, kill } from "./syscalls/kill.js";
+export { Pause, pause } from "./syscalls/pause.js";
+export { Resume, resume } from "./syscalls/resume.js";
 export { SubmitIO, submitIO, call, type IoItem } from "./syscalls/submit-io.js";
 export { IoRing, type OpStatus, type BatchItem } from "./io/io-ring.js";
 export { RingBuffer } from "./io/ring-buffer.js";
@@ -31,5 +34,6 @@ export {
   DeadlockError,
   RingFullError,
   OpCancelledError,
+  BudgetExceededError,
   type StuckTask,
 } from "./errors.js";

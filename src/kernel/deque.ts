@@ -39,19 +39,28 @@ export class Deque<T> {
     return this.#size === 0 ? undefined : this.#slots[this.#head];
   }
 
-  /** Removes the first occurrence of `item`; O(n), for rare paths (kill, cancel). */
+  /** Removes the first occurrence of `item`; O(n), for rare paths (kill, pause). */
   remove(item: T): boolean {
-    const n = this.#size;
-    for (let k = 0; k < n; k++) {
-      if (this.#slots[(this.#head + k) & this.#mask] !== item) continue;
-      for (let j = k; j < n - 1; j++) {
-        this.#slots[(this.#head + j) & this.#mask] = this.#slots[(this.#head + j + 1) & this.#mask];
+    for (let k = 0; k < this.#size; k++) {
+      if (this.#slots[(this.#head + k) & this.#mask] === item) {
+        this.removeAt(k);
+        return true;
       }
-      this.#slots[(this.#head + n - 1) & this.#mask] = undefined;
-      this.#size--;
-      return true;
     }
     return false;
+  }
+
+  /** Removes and returns the `k`-th item from the front; O(n - k). */
+  removeAt(k: number): T | undefined {
+    const n = this.#size;
+    if (k < 0 || k >= n) return undefined;
+    const item = this.#slots[(this.#head + k) & this.#mask];
+    for (let j = k; j < n - 1; j++) {
+      this.#slots[(this.#head + j) & this.#mask] = this.#slots[(this.#head + j + 1) & this.#mask];
+    }
+    this.#slots[(this.#head + n - 1) & this.#mask] = undefined;
+    this.#size--;
+    return item;
   }
 
   *[Symbol.iterator](): IterableIterator<T> {

@@ -1,6 +1,8 @@
 import { NoSuchTaskError, TaskKilledError, describeValue } from "../errors.js";
 import type { Fork } from "../syscalls/fork.js";
 import type { Kill } from "../syscalls/kill.js";
+import type { Pause } from "../syscalls/pause.js";
+import type { Resume } from "../syscalls/resume.js";
 import type { Sleep } from "../syscalls/sleep.js";
 import type { SubmitIO } from "../syscalls/submit-io.js";
 import { Kind, type Syscall } from "../syscalls/syscall.js";
@@ -17,6 +19,10 @@ import type { Task } from "./task.js";
  */
 export function dispatch(k: Kernel, task: Task, syscall: Syscall<unknown>): void {
   k.events.syscall(task, syscall);
+  if (task.budget !== null) {
+    const over = charge(task, syscall);
+    if (over !== null) return k.wake(task, false, over);
+  }
   switch (syscall._kind) {
     case Kind.GetTid:
       return k.wake(task, true, task.tid);
@@ -30,6 +36,10 @@ export function dispatch(k: Kernel, task: Task, syscall: Syscall<unknown>): void
       return kill(k, task, syscall as Kill);
     case Kind.SubmitIO:
       return k.io.submit(task, syscall as SubmitIO);
+    case Kind.Pause:
+      return signal(k, task, (syscall as Pause).tid, "pause");
+    case Kind.Resume:
+      return signal(k, task, (syscall as Resume).tid, "resume");
     default:
       return custom(k, task, syscall);
   }
@@ -79,6 +89,34 @@ function kill(k: Kernel, task: Task, syscall: Kill): void {
   const target = k.tasks.get(tid);
   const killed = target !== undefined && k.kill(target, new TaskKilledError(target.tid, target.name, syscall.reason));
   k.wake(task, true, killed);
+}
+
+/** Charges a syscall to the task's budget; the error of the budget it would exceed, or `null`. */
+function charge(task: Task, syscall: Syscall<unknown>): Error | null {
+  const budget = task.budget!;
+  const kind = syscall._kind;
+  // A syscall refused for its children or io budget still counts as a syscall made.
+  return (
+    budget.charge("syscalls", 1, task.tid, task.name) ??
+    (kind === Kind.Fork
+      ? budget.charge("children", 1, task.tid, task.name)
+      : kind === Kind.SubmitIO
+        ? budget.charge("io", ioCount(syscall as SubmitIO), task.tid, task.name)
+        : null)
+  );
+}
+
+function ioCount(syscall: SubmitIO): number {
+  return Array.isArray(syscall.ops) ? syscall.ops.length : 1;
+}
+
+function signal(k: Kernel, task: Task, tid: unknown, action: "pause" | "resume"): void {
+  if (typeof tid !== "number" || !Number.isInteger(tid)) {
+    return k.wake(task, false, new TypeError(`${action}(tid) expects an integer tid, got ${describeValue(tid)}`));
+  }
+  const target = k.tasks.get(tid);
+  const done = target !== undefined && (action === "pause" ? k.pause(target) : k.resume(target));
+  k.wake(task, true, done);
 }
 
 function custom(k: Kernel, task: Task, syscall: Syscall<unknown>): void {

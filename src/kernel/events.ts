@@ -22,6 +22,15 @@ export interface ExitEvent {
   time: number;
 }
 
+/** Payload of the `wake` event. */
+export interface WakeEvent {
+  from: TaskStatus;
+  ok: boolean;
+  /** The syscall's result, or the error thrown into the task. */
+  value: unknown;
+  time: number;
+}
+
 /** Payload of the `io:submit` event. */
 export interface IoSubmitEvent {
   tid: number;
@@ -48,6 +57,11 @@ export interface SchedulerEvents {
   syscall: (tid: number, syscall: Syscall<unknown>, time: number) => void;
   /** A task's slice begins. */
   run: (tid: number, time: number) => void;
+  /**
+   * The syscall a task was blocked on (or that completed at once) delivered its result: `from`
+   * is the status it leaves (`sleeping`, `waiting`, `io`, `syscall`, or `running`).
+   */
+  wake: (tid: number, event: WakeEvent) => void;
   /** A kill of the task began (it may still run `finally` blocks). */
   kill: (tid: number, reason: Error, time: number) => void;
   /** A task submitted an op to the scheduler's ring. */
@@ -64,8 +78,9 @@ export interface KernelEvents {
   exited(task: Task): void;
   killed(task: Task, reason: Error): void;
   running(task: Task): void;
-  /** Whether `running` has listeners: asked once per pass, not per slice. */
-  wantsRun(): boolean;
+  woken(task: Task, ok: boolean, value: unknown): void;
+  /** Whether an event has listeners: asked once per pass for the per-slice events. */
+  wants(event: "run" | "wake"): boolean;
   syscall(task: Task, syscall: Syscall<unknown>): void;
   ioSubmitted(task: Task, seq: number, op: IoOp): void;
   ioCompleted(task: Task, completion: Completion): void;

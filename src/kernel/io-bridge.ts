@@ -72,6 +72,8 @@ export class IoBridge {
       const entry = "op" in item && !("type" in item) ? { ...syscall.options, ...item } : { ...syscall.options, op: item as IoOp };
       items.push(entry);
     }
+    // A chain ends with its task's submission: a trailing `link` would chain another task's op.
+    if (items[items.length - 1].link === true) items[items.length - 1].link = false;
     const wait = new IoWait(task, items, batch);
     task.status = "io";
     task.blockedOn = wait;
@@ -105,6 +107,8 @@ export class IoBridge {
       }
       const completions = this.ring.reap();
       for (let i = 0; i < completions.length; i++) this.#deliver(completions[i]);
+      // Reaping freed CQ slots: ops left in the SQ for want of room may be dispatched now.
+      if (completions.length > 0 && this.ring.dispatchable) this.#dirty = true;
     }
   }
 

@@ -12,6 +12,7 @@ import type { KernelEvents } from "./events.js";
 import { dispatch } from "./dispatch.js";
 import type { ContextHost } from "./context.js";
 import type { IoBridge } from "./io-bridge.js";
+import { Budget } from "./budget.js";
 
 /** Slices between clock samples; time in between is shared evenly among those slices. */
 const SAMPLE = 64;
@@ -34,8 +35,11 @@ export class Kernel implements TimerSource, ContextHost {
   nextTid = 1;
   timerSeq = 0;
   current: Task | null = null;
-  /** Whether anyone listens to slice starts; refreshed once per pass. */
+  /** Whether anyone listens to slice starts / wake-ups; refreshed once per pass. */
   traceRun = false;
+  traceWake = false;
+  /** Picks among ready tasks instead of FIFO (seeded exploration); `null` is FIFO. */
+  policy: { pick(count: number): number } | null = null;
   /** Set while `drive` runs: re-entry is refused. */
   driving = false;
 
@@ -74,8 +78,10 @@ export class Kernel implements TimerSource, ContextHost {
     if (limit !== undefined && (typeof limit !== "number" || !(limit >= 0) || !Number.isFinite(limit))) {
       throw new RangeError(`timeLimit must be a finite number of ms >= 0, got ${describeValue(limit)}`);
     }
+    const limits = options?.budget === undefined ? parent?.budget?.remaining() : Budget.validate(options.budget);
     const now = this.clock.now();
     const task = new Task(this.nextTid++, name, gen, priority, parent, now);
+    if (limits !== undefined) task.budget = new Budget(limits, parent?.budget ?? null, task.tid, task.name);
     this.tasks.set(task.tid, task);
     this.live++;
     parent?.addChild(task);
@@ -91,6 +97,10 @@ export class Kernel implements TimerSource, ContextHost {
   }
 
   enqueue(task: Task): void {
+    if (task.paused) {
+      task.status = "paused";
+      return;
+    }
     task.status = "ready";
     task.readyAt = this.#lastNow;
     this.ready.push(task);
@@ -98,6 +108,7 @@ export class Kernel implements TimerSource, ContextHost {
 
   /** Wakes a blocked task with a value or an error. Only enqueues. */
   wake(task: Task, ok: boolean, value: unknown): void {
+    if (this.traceWake) this.events.woken(task, ok, value);
     task.blockedOn = null;
     task.send = value;
     // A pending kill wins: the task's next resume is `return()`.
@@ -116,6 +127,7 @@ export class Kernel implements TimerSource, ContextHost {
     if (!task.alive || task.killError !== null) return false;
     task.killError = error;
     this.events.killed(task, error);
+    task.paused = false;
     if (task.timeLimit !== null) this.cancelDeadline(task.timeLimit);
     task.timeLimit = null;
     const wasBlocked = this.unblock(task);
@@ -125,6 +137,22 @@ export class Kernel implements TimerSource, ContextHost {
     for (let c = task.firstChild; c !== null; c = c.nextSibling) {
       if (c.alive) this.kill(c, new TaskKilledError(c.tid, c.name, `parent #${task.tid} was killed`));
     }
+    return true;
+  }
+
+  /** Pauses `task`: it is not scheduled until {@link Kernel.resume}. `false` if ended or paused. */
+  pause(task: Task): boolean {
+    if (!task.alive || task.paused || task.killError !== null) return false;
+    task.paused = true;
+    if (task.status === "ready" && this.ready.remove(task)) task.status = "paused";
+    return true;
+  }
+
+  /** Lets a paused task run again; if it was woken meanwhile it is queued now. */
+  resume(task: Task): boolean {
+    if (!task.alive || !task.paused) return false;
+    task.paused = false;
+    if (task.status === "paused") this.enqueue(task);
     return true;
   }
 
@@ -142,6 +170,8 @@ export class Kernel implements TimerSource, ContextHost {
         break;
       case "syscall":
         (task.blockedOn as { drop(): void }).drop();
+        break;
+      case "paused":
         break;
       default:
         return false;
@@ -204,13 +234,15 @@ export class Kernel implements TimerSource, ContextHost {
     this.driving = true;
     try {
       for (;;) {
+        this.traceRun = this.events.wants("run");
+        this.traceWake = this.events.wants("wake");
         this.sample();
         this.fireDue(this.#lastNow);
         this.io.flush();
         let n = this.ready.size;
         if (n === 0) return;
-        this.traceRun = this.events.wantsRun();
-        while (n-- > 0) this.step(this.ready.shift()!);
+        if (this.policy === null) while (n-- > 0) this.step(this.ready.shift()!);
+        else while (n-- > 0 && this.ready.size > 0) this.step(this.#pick(this.policy));
         this.io.flush();
         if (hostClock !== null && hostClock.now() >= until) return;
       }
@@ -218,6 +250,15 @@ export class Kernel implements TimerSource, ContextHost {
       this.driving = false;
       this.sample();
     }
+  }
+
+  #pick(policy: { pick(count: number): number }): Task {
+    const count = this.ready.topCount();
+    const k = policy.pick(count);
+    if (!Number.isInteger(k) || k < 0 || k >= count) {
+      throw new RangeError(`scheduling policy pick(${count}) returned ${describeValue(k)}: return an integer in [0, ${count})`);
+    }
+    return this.ready.takeAt(k)!;
   }
 
   /** Runs one slice of `task`: resume it, then act on what it yielded. */
@@ -268,8 +309,13 @@ export class Kernel implements TimerSource, ContextHost {
       const share = (now - this.#lastNow) / n;
       const recent = this.#recent;
       for (let i = 0; i < n; i++) {
-        recent[i]!.timeRunning += share;
+        const task = recent[i]!;
+        task.timeRunning += share;
         recent[i] = null;
+        if (task.budget !== null && share > 0 && task.alive) {
+          const over = task.budget.chargeRunTime(share, task.tid, task.name);
+          if (over !== null) this.kill(task, over);
+        }
       }
       this.#recentCount = 0;
     }
@@ -369,6 +415,8 @@ export class Kernel implements TimerSource, ContextHost {
         return this.io.describe(t);
       case "syscall":
         return `syscall ${(t.blockedOn as { syscall: object }).syscall.constructor.name}`;
+      case "paused":
+        return "paused: resume it to continue";
       default:
         return "";
     }

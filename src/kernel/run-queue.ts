@@ -43,6 +43,25 @@ export class RunQueue<T extends Runnable> {
     return undefined;
   }
 
+  /**
+   * For scheduling policies: how many tasks wait at the highest non-empty priority, and taking
+   * the `k`-th of them (FIFO order), so a policy never breaks the priority rule.
+   */
+  topCount(): number {
+    for (const level of this.#levels) if (level.queue.size > 0) return level.queue.size;
+    return 0;
+  }
+
+  takeAt(k: number): T | undefined {
+    for (const level of this.#levels) {
+      if (level.queue.size === 0) continue;
+      const task = level.queue.removeAt(k);
+      if (task !== undefined) this.#size--;
+      return task;
+    }
+    return undefined;
+  }
+
   remove(task: T): boolean {
     for (const level of this.#levels) {
       if (level.priority === task.priority && level.queue.remove(task)) {

@@ -28,6 +28,25 @@ export interface SchedulerOptions {
   ring?: Omit<IoRingOptions, "clock">;
   /** Real-time ms of busy running after which `run()` gives the host event loop a turn. Default 4. */
   hostTurnMs?: number;
+  /**
+   * Picks which ready task runs next instead of FIFO: given the number of tasks ready at the
+   * highest priority, return an index in `[0, count)`. `yieldos/testing` has a seeded one for
+   * interleaving exploration.
+   */
+  policy?: SchedulingPolicy;
+}
+
+/**
+ * A scheduling policy: which of `count` ready tasks (FIFO order, highest priority) runs next.
+ *
+ * @example
+ * ```ts
+ * const lifo: SchedulingPolicy = { pick: (count) => count - 1 };
+ * new Scheduler({ policy: lifo });
+ * ```
+ */
+export interface SchedulingPolicy {
+  pick(count: number): number;
 }
 
 const hostTurn: () => Promise<void> =
@@ -74,6 +93,12 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     this.#hostClock = clock instanceof RealClock ? clock : new RealClock();
     this.#k = new Kernel(clock, this.#hooks());
     this.#k.io = new IoBridge(this.#k, options.ring);
+    if (options.policy !== undefined) {
+      if (typeof options.policy?.pick !== "function") {
+        throw new TypeError(`options.policy must have a pick(count) method, got ${describeValue(options.policy)}`);
+      }
+      this.#k.policy = options.policy;
+    }
   }
 
   /** The scheduler's I/O ring: register handlers for your op types on it. */
@@ -176,6 +201,27 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     return killed;
   }
 
+  /** Pauses task `tid`: it is not scheduled until `resume(tid)`. See the `Pause` syscall. */
+  pause(tid: number): boolean {
+    return this.#signal(tid, "pause");
+  }
+
+  /** Resumes a paused task. See the `Resume` syscall. */
+  resume(tid: number): boolean {
+    return this.#signal(tid, "resume");
+  }
+
+  #signal(tid: number, action: "pause" | "resume"): boolean {
+    if (typeof tid !== "number" || !Number.isInteger(tid)) {
+      throw new TypeError(`${action}(tid) expects an integer tid, got ${describeValue(tid)}`);
+    }
+    const task = this.#k.tasks.get(tid);
+    if (task === undefined) return false;
+    const done = action === "pause" ? this.#k.pause(task) : this.#k.resume(task);
+    this.#k.poke();
+    return done;
+  }
+
   #enter(method: string): void {
     if (this.#running) {
       throw new Error(`Scheduler.${method}() called while the scheduler is already running: await the running call instead`);
@@ -241,7 +287,8 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
         if (has("kill")) this.#emit("kill", t.tid, reason, now());
       },
       running: (t: Task) => this.#emit("run", t.tid, now()),
-      wantsRun: () => has("run"),
+      woken: (t: Task, ok: boolean, value: unknown) => this.#emit("wake", t.tid, { from: t.status, ok, value, time: now() }),
+      wants: (e: "run" | "wake") => has(e),
       syscall: (t: Task, s: Syscall<unknown>) => {
         if (has("syscall")) this.#emit("syscall", t.tid, s, now());
       },

@@ -1,3 +1,4 @@
+import type { Budget } from "./budget.js";
 import type { Deadline } from "./deadlines.js";
 import type { Deque } from "./deque.js";
 import type { HeapEntry } from "./timer-heap.js";
@@ -32,6 +33,9 @@ export class Task implements HeapEntry, TaskRef {
   blockedOn: unknown = null;
   waiters: Deque<Task> | null = null;
   timeLimit: Deadline | null = null;
+  /** Paused tasks are never scheduled; a wake-up while paused waits for `resume`. */
+  paused = false;
+  budget: Budget | null = null;
 
   // Process tree: children in fork order, linked through their sibling fields.
   readonly parent: number | null;

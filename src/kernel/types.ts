@@ -1,3 +1,5 @@
+import type { BudgetLimits } from "./budget.js";
+
 declare const tidResult: unique symbol;
 
 /**
@@ -24,8 +26,8 @@ export type TargetResult<X> = X extends () => Generator<unknown, infer T, any>
 
 /**
  * Where a task stands. `ready` and `running` tasks are runnable; `sleeping`, `waiting` (on
- * another task), `io` (on the ring) and `syscall` (a custom syscall) are blocked; the last three
- * are terminal.
+ * another task), `io` (on the ring) and `syscall` (a custom syscall) are blocked; `paused` waits
+ * for `resume`; the last three are terminal.
  */
 export type TaskStatus =
   | "ready"
@@ -34,6 +36,7 @@ export type TaskStatus =
   | "waiting"
   | "io"
   | "syscall"
+  | "paused"
   | "exited"
   | "failed"
   | "killed";
@@ -53,6 +56,8 @@ export interface TaskOptions {
   priority?: number;
   /** Kill the task with a `TimeoutError` this many ms of clock time after its creation. */
   timeLimit?: number;
+  /** Resource limits; a child without one gets its parent's remaining budget as its share. */
+  budget?: BudgetLimits;
 }
 
 /** The caller of a syscall, as custom syscalls see it. */

@@ -38,6 +38,8 @@ export const enum Kind {
   Wait = 4,
   Kill = 5,
   SubmitIO = 6,
+  Pause = 7,
+  Resume = 8,
 }
 
 class SyscallIterator<S, R> implements Iterator<S, R, unknown> {
