@@ -81,6 +81,7 @@ export class Kernel implements TimerSource, ContextHost {
     const limits = options?.budget === undefined ? parent?.budget?.remaining() : Budget.validate(options.budget);
     const now = this.clock.now();
     const task = new Task(this.nextTid++, name, gen, priority, parent, now);
+    task.native = GeneratorPrototype.isPrototypeOf(gen);
     if (limits !== undefined) task.budget = new Budget(limits, parent?.budget ?? null, task.tid, task.name);
     this.tasks.set(task.tid, task);
     this.live++;
@@ -276,7 +277,14 @@ export class Kernel implements TimerSource, ContextHost {
       const send = task.send;
       task.send = undefined;
       task.mode = Resume.Next;
-      r = mode === Resume.Next ? gen.next(send) : mode === Resume.Throw ? gen.throw(send) : gen.return(undefined);
+      r =
+        mode !== Resume.Next
+          ? mode === Resume.Throw
+            ? gen.throw(send)
+            : gen.return(undefined)
+          : task.native
+            ? nativeNext.call(gen, send)
+            : gen.next(send);
     } catch (error) {
       this.#sliceDone(task);
       if (task.killError !== null) this.end(task, "killed", task.killError);
@@ -437,7 +445,7 @@ function toGenerator(target: unknown): Generator<unknown, unknown, unknown> {
       `spawn/fork expects a generator function or generator object, got ${describeValue(target)}; pass function* () { ... } or its call`,
     );
   }
-  if (typeof (gen as AsyncGenerator)[Symbol.asyncIterator] === "function") {
+  if (!GeneratorPrototype.isPrototypeOf(gen as object) && typeof (gen as AsyncGenerator)[Symbol.asyncIterator] === "function") {
     throw new TypeError(
       `spawn/fork got an async generator (${describeValue(target)}): tasks are sync generators; declare it with function* and do async work with yield* call(fn)`,
     );
@@ -445,7 +453,17 @@ function toGenerator(target: unknown): Generator<unknown, unknown, unknown> {
   return gen as Generator<unknown, unknown, unknown>;
 }
 
+/** %GeneratorPrototype%: every native generator object inherits from it. */
+const GeneratorPrototype: Generator = Object.getPrototypeOf(Object.getPrototypeOf((function* () {})()));
+/**
+ * Its `next`. Each generator function has its own prototype object, so `gen.next` on generators
+ * from closures made in a loop is a megamorphic lookup; calling the one shared `next` is not.
+ */
+const nativeNext = GeneratorPrototype.next;
+
 function isGenerator(x: unknown): boolean {
+  // A prototype-chain walk stays fast where duck-typed reads would go megamorphic (see nativeNext).
+  if (typeof x === "object" && x !== null && GeneratorPrototype.isPrototypeOf(x)) return true;
   return (
     typeof x === "object" &&
     x !== null &&

@@ -274,7 +274,9 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
   }
 
   #hooks(): KernelEvents {
-    const has = (e: keyof SchedulerEvents) => this.listenerCount(e) > 0;
+    // eventemitter3 keeps a count of events with listeners: with none at all, skip the lookup.
+    const emitter = this as unknown as { _eventsCount: number };
+    const has = (e: keyof SchedulerEvents) => emitter._eventsCount !== 0 && this.listenerCount(e) > 0;
     const now = () => this.#k.clock.now();
     return {
       spawned: (t: Task) => {

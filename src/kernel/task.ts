@@ -21,6 +21,8 @@ export class Task implements HeapEntry, TaskRef {
   /** What the next resume passes in: a value, or an error for `Resume.Throw`. */
   send: unknown = undefined;
   mode: Resume = Resume.Next;
+  /** A native generator: resumed through the shared `%GeneratorPrototype%.next`. */
+  native = false;
 
   // Sleep-heap entry.
   at = 0;
