@@ -465,3 +465,16 @@ describe("Ending tasks", () => {
     expect(errors[2]).toMatch(/#2: a task cannot wait on itself/);
   });
 });
+
+describe("kill during a slice", () => {
+  it("ends a task killed by a listener of its own syscall instead of leaving it asleep", async () => {
+    const { sched } = virtualScheduler();
+    const t = sched.spawn(function* () {
+      yield* sleep(10_000);
+    });
+    sched.on("syscall", (tid) => sched.kill(tid, "from a listener"));
+    await sched.run();
+    expect(t.status).toBe("killed");
+    expect(sched.now()).toBe(0);
+  });
+});

@@ -299,8 +299,11 @@ export class Kernel implements TimerSource, ContextHost {
     }
     const value = r.value;
     if (value === undefined) this.enqueue(task);
-    else if (value instanceof Syscall) dispatch(this, task, value);
-    else this.wake(task, false, badYield(task, value));
+    else if (value instanceof Syscall) {
+      dispatch(this, task, value);
+      // Killed during its own slice (by a listener or a handler) and then blocked: die now.
+      if (task.mode === Resume.Return && task.status !== "ready" && this.unblock(task)) this.enqueue(task);
+    } else this.wake(task, false, badYield(task, value));
   }
 
   #sliceDone(task: Task): void {
