@@ -12,11 +12,13 @@ export { Wait, wait } from "./syscalls/wait.js";
 export { Kill, kill } from "./syscalls/kill.js";
 export { Pause, pause } from "./syscalls/pause.js";
 export { Resume, resume } from "./syscalls/resume.js";
-export { SubmitIO, submitIO, call, type IoItem } from "./syscalls/submit-io.js";
+export { SubmitIO, submitIO, call, type IoItem, type ItemResult, type BatchResult } from "./syscalls/submit-io.js";
 export { IoRing, type OpStatus, type BatchItem } from "./io/io-ring.js";
 export { RingBuffer } from "./io/ring-buffer.js";
 export type {
   IoOp,
+  TypedOp,
+  OpResult,
   NopOp,
   CallOp,
   TimeoutOp,

@@ -1,4 +1,4 @@
-import { Scheduler, VirtualClock, type SchedulerOptions } from "../src/index.js";
+import { Scheduler, VirtualClock, type IoHandler, type IoRequest, type SchedulerOptions } from "../src/index.js";
 
 /** A scheduler on a fresh virtual clock. */
 export function virtualScheduler(options: Omit<SchedulerOptions, "clock"> = {}): { sched: Scheduler; clock: VirtualClock } {
@@ -10,4 +10,29 @@ export function virtualScheduler(options: Omit<SchedulerOptions, "clock"> = {}):
 export function recorder(sched: Scheduler): { log: (text: string) => void; lines: string[] } {
   const lines: string[] = [];
   return { lines, log: (text: string) => lines.push(`t=${sched.now()} ${text}`) };
+}
+
+/** A fresh directory under the OS temp dir, and a function that deletes it with its contents. */
+export async function tempDir(): Promise<{ path: string; remove: () => Promise<void> }> {
+  const { mkdtemp, rm } = await import("node:fs/promises");
+  const { tmpdir } = await import("node:os");
+  const { join } = await import("node:path");
+  const path = await mkdtemp(join(tmpdir(), "yieldos-"));
+  return { path, remove: () => rm(path, { recursive: true, force: true }) };
+}
+
+/** A handler that keeps its requests for the test to settle, and logs each batch's seqs. */
+export function holding(): { handler: IoHandler; pending: IoRequest[]; batches: number[][] } {
+  const pending: IoRequest[] = [];
+  const batches: number[][] = [];
+  const handler: IoHandler = (requests) => {
+    batches.push(requests.map((r) => r.seq));
+    pending.push(...requests);
+  };
+  return { handler, pending, batches };
+}
+
+/** Lets timers, I/O callbacks and the scheduler's run loop take a turn. */
+export function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
 }

@@ -15,6 +15,36 @@ export interface IoOp {
   [key: string]: unknown;
 }
 
+declare const opResult: unique symbol;
+
+/**
+ * An op whose type carries its result type `R` in a phantom field (never set at run time), so
+ * `yield* submitIO(op)` is typed `R`. Op constructors return these; a plain {@link IoOp} has
+ * result `unknown`.
+ *
+ * @example
+ * ```ts
+ * interface LlmOp extends TypedOp<string> { type: "llm"; prompt: string }
+ * const ask = (prompt: string): LlmOp => ({ type: "llm", prompt });
+ * const answer = yield* submitIO(ask("hi")); // string
+ * ```
+ */
+export interface TypedOp<R = unknown> extends IoOp {
+  /** A function type, so that `undefined` in `R` survives inference (an optional `R` would lose it). */
+  readonly [opResult]?: () => R;
+}
+
+/**
+ * The result type an op declares through {@link TypedOp}; `unknown` for an op that does not.
+ *
+ * @example
+ * ```ts
+ * type A = OpResult<TypedOp<number>>; // number
+ * type B = OpResult<{ type: "nop" }>; // unknown
+ * ```
+ */
+export type OpResult<Op> = Op extends { readonly [opResult]?: () => infer R } ? R : unknown;
+
 /**
  * The built-in op that does nothing and completes with `undefined`: a cheap probe of the ring.
  *

@@ -1,1 +1,4 @@
-export {};
+export { fsOps } from "./fs-ops.js";
+export type { FsOp, FsOpType, ReadFileOp, WriteFileOp, AppendFileOp, StatOp, ReaddirOp, MkdirOp, RmOp } from "./fs-ops.js";
+export { fsHandlers, registerFs } from "./fs-handlers.js";
+export { FsError } from "./fs-error.js";

@@ -1,8 +1,28 @@
-import type { IoOp, SubmitOptions } from "../io/types.js";
+import type { IoOp, OpResult, SubmitOptions } from "../io/types.js";
 import { Kind, Syscall } from "./syscall.js";
 
 /** One item of a `submitIO` batch: an op, or an op with its submit options. */
 export type IoItem = IoOp | ({ op: IoOp } & Omit<SubmitOptions, "userData">);
+
+/**
+ * The result type of one {@link IoItem}: its op's {@link OpResult}.
+ *
+ * @example
+ * ```ts
+ * type T = ItemResult<{ op: ReadFileOp<string>; timeout: 100 }>; // string
+ * ```
+ */
+export type ItemResult<I> = I extends { type: string } ? OpResult<I> : I extends { op: infer Op } ? OpResult<Op> : unknown;
+
+/**
+ * The results of a `submitIO` batch, in order: a tuple of each item's {@link ItemResult}.
+ *
+ * @example
+ * ```ts
+ * type T = BatchResult<[ReadFileOp<string>, StatOp]>; // [string, Stats]
+ * ```
+ */
+export type BatchResult<L extends readonly unknown[]> = { -readonly [K in keyof L]: ItemResult<L[K]> };
 
 /**
  * Submits one op, or an array of ops as one batch, to the scheduler's I/O ring and returns the
@@ -30,16 +50,24 @@ export class SubmitIO<R = unknown> extends Syscall<R> {
 }
 
 /**
- * Returns a {@link SubmitIO} syscall.
+ * Returns a {@link SubmitIO} syscall. Its result type comes from the ops: an op built by a typed
+ * constructor (a {@link TypedOp}, like `fsOps.readFile(path, "utf8")`) gives its result type, an
+ * array gives a tuple in order, and a plain op gives `unknown`. An explicit type argument
+ * (`submitIO<string[]>(ops)`) overrides it.
  *
  * @example
  * ```ts
  * yield* submitIO({ type: "timeout", ms: 50 });
+ * const text = yield* submitIO(fsOps.readFile("a.txt", "utf8"));           // string
+ * const [a, info] = yield* submitIO([fsOps.readFile("a.txt", "utf8"), fsOps.stat("b")]); // [string, Stats]
  * const results = yield* submitIO<string[]>([op1, op2]);
  * ```
  */
-export function submitIO<R = unknown>(ops: IoItem | readonly IoItem[], options?: Omit<SubmitOptions, "userData">): SubmitIO<R> {
-  return new SubmitIO<R>(ops, options);
+export function submitIO<const I extends IoItem>(op: I, options?: Omit<SubmitOptions, "userData">): SubmitIO<ItemResult<I>>;
+export function submitIO<const L extends readonly IoItem[]>(ops: L, options?: Omit<SubmitOptions, "userData">): SubmitIO<BatchResult<L>>;
+export function submitIO<R = unknown>(ops: IoItem | readonly IoItem[], options?: Omit<SubmitOptions, "userData">): SubmitIO<R>;
+export function submitIO(ops: IoItem | readonly IoItem[], options?: Omit<SubmitOptions, "userData">): SubmitIO<unknown> {
+  return new SubmitIO(ops, options);
 }
 
 /**
