@@ -301,9 +301,13 @@ export class Kernel implements TimerSource, ContextHost {
     if (value === undefined) this.enqueue(task);
     else if (value instanceof Syscall) {
       dispatch(this, task, value);
-      // Killed during its own slice (by a listener or a handler) and then blocked: die now.
-      if (task.mode === Resume.Return && task.status !== "ready" && this.unblock(task)) this.enqueue(task);
+      this.#dieIfKilledInSlice(task);
     } else this.wake(task, false, badYield(task, value));
+  }
+
+  /** Killed during its own slice (by a listener or a handler) and then blocked: die now. */
+  #dieIfKilledInSlice(task: Task): void {
+    if (task.mode === Resume.Return && task.status !== "ready" && this.unblock(task)) this.enqueue(task);
   }
 
   #sliceDone(task: Task): void {
