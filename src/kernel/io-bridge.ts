@@ -77,8 +77,12 @@ export class IoBridge {
     const wait = new IoWait(task, items, batch);
     task.status = "io";
     task.blockedOn = wait;
-    if (this.#roomWaiters.size > 0 || this.ring.sqSpace < items.length) this.#roomWaiters.push(wait);
-    else this.#post(wait);
+    if (this.#roomWaiters.size > 0 || this.ring.sqSpace < items.length) {
+      this.#roomWaiters.push(wait);
+      // Slots of ops cancelled while queued are freed only by enter(): make the next flush call it,
+      // or a task parked behind such slots waits for a completion that never comes.
+      this.#dirty = true;
+    } else this.#post(wait);
   }
 
   #post(wait: IoWait): void {
@@ -107,8 +111,9 @@ export class IoBridge {
       }
       const completions = this.ring.reap();
       for (let i = 0; i < completions.length; i++) this.#deliver(completions[i]);
-      // Reaping freed CQ slots: ops left in the SQ for want of room may be dispatched now.
-      if (completions.length > 0 && this.ring.dispatchable) this.#dirty = true;
+      // Reaping freed CQ slots: ops left in the SQ for want of room may be dispatched now, and
+      // enter() may now free the SQ slots of ops cancelled while queued, which parked tasks wait for.
+      if (completions.length > 0 && (this.ring.dispatchable || this.#roomWaiters.size > 0)) this.#dirty = true;
     }
   }
 
