@@ -1,12 +1,17 @@
 /**
  * The main demo (`npm start`): PyOS-style tasks that fork, wait, sleep and talk to the I/O ring,
- * printed in order with clock timestamps. Runs on a virtual clock, so the output is the same on
- * every run; pass `--real` to run on the wall clock instead.
+ * printed in order with clock timestamps, then a terminal timeline of the run and a `ps` table
+ * taken mid-run. Runs on a virtual clock, so the output is the same on every run; pass `--real`
+ * to run on the wall clock instead, and `--trace out.json` to write a Perfetto trace of the run
+ * (open it at ui.perfetto.dev).
  */
-import { Scheduler, VirtualClock, call, fork, getTid, sleep, wait, type Clock } from "../src/index.js";
+import { writeFileSync } from "node:fs";
+import { RealClock, Scheduler, VirtualClock, call, fork, getTid, sleep, wait, type Clock } from "../src/index.js";
+import { formatPs, recordTrace, timeline, toPerfetto, type Trace } from "../src/testing/index.js";
 
-export function demo(clock: Clock = new VirtualClock()): { sched: Scheduler; lines: string[] } {
+export function demo(clock: Clock = new VirtualClock()): { sched: Scheduler; lines: string[]; trace: Trace } {
   const sched = new Scheduler({ clock });
+  const trace = recordTrace(sched);
   const lines: string[] = [];
   const log = (who: string, text: string) => {
     const line = `[t=${String(Math.round(sched.now())).padStart(4)}] ${who.padEnd(10)} ${text}`;
@@ -45,12 +50,35 @@ export function demo(clock: Clock = new VirtualClock()): { sched: Scheduler; lin
 
   sched.on("exit", (tid, e) => log(`kernel`, `task #${tid} ${e.name} ${e.status} -> ${String(e.result)}`));
   sched.spawn(main, { name: "main" });
-  return { sched, lines };
+  return { sched, lines, trace };
+}
+
+/** The value of a `--flag value` command-line option, or `undefined`. */
+function option(flag: string): string | undefined {
+  const i = process.argv.indexOf(flag);
+  if (i < 0) return undefined;
+  const value = process.argv[i + 1];
+  if (value === undefined || value.startsWith("--")) {
+    console.error(`${flag} needs a file name, e.g. ${flag} trace.json`);
+    process.exit(2);
+  }
+  return value;
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const clock: Clock | undefined = process.argv.includes("--real") ? undefined : new VirtualClock();
-  const { sched, lines } = demo(clock);
+  // (`demo(undefined)` would fall back to its default virtual clock, so --real passes a RealClock.)
+  const clock: Clock = process.argv.includes("--real") ? new RealClock() : new VirtualClock();
+  const tracePath = option("--trace");
+  const { sched, lines, trace } = demo(clock);
+  // A ps snapshot from the first slice 150 ms or more into the run: some tasks sleep, one waits.
+  let ps = "";
+  const t0 = sched.now();
+  const snapshot = () => {
+    if (sched.now() - t0 < 150) return;
+    ps = `ps at t=${Math.round(sched.now())}:\n${formatPs(sched.ps())}`;
+    sched.off("run", snapshot);
+  };
+  sched.on("run", snapshot);
   const start = performance.now();
   let printed = 0;
   const flush = () => {
@@ -60,4 +88,10 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   await sched.run();
   flush();
   console.log(`\nfinished at clock t=${Math.round(sched.now())} ms in ${(performance.now() - start).toFixed(1)} ms of real time`);
+  trace.stop();
+  console.log(`\n${timeline(trace, { width: 60 })}\n\n${ps}`);
+  if (tracePath !== undefined) {
+    writeFileSync(tracePath, JSON.stringify(toPerfetto(trace)));
+    console.log(`\nwrote a Perfetto trace to ${tracePath}: open it at https://ui.perfetto.dev`);
+  }
 }
