@@ -13,4 +13,7 @@ export default defineConfig({
   target: "node20",
   // nanoid 5 is ESM-only: bundle it so `require("yieldos")` works.
   noExternal: ["nanoid"],
+  // One shared chunk for the kernel, in CJS too: `yieldos/testing` must use the same `Syscall`
+  // and `Scheduler` classes as `yieldos`, or `instanceof` checks fail across entry points.
+  splitting: true,
 });
