@@ -29,7 +29,7 @@ const visit = (file) => {
   if (seen.has(file)) return;
   seen.add(file);
   const text = readFileSync(new URL(`../dist/${file}`, import.meta.url), "utf8");
-  const hit = text.match(/(?:from\s+|require\()["'](node:[a-z_/]+|fs|path|crypto|os|child_process|http)["']/);
+  const hit = text.match(/(?:from\s+|require\()["'](node:[a-z_/]+|(?:fs|path|crypto|os|child_process|http|https|net|url|util)(?:\/[a-z]+)?)["']/);
   if (hit) throw new Error(`dist/${file} imports the Node built-in ${hit[1]}: the core must stay platform-neutral`);
   for (const m of text.matchAll(/(?:from\s+|require\()["']\.\/([\w.-]+\.c?js)["']/g)) visit(m[1]);
 };
