@@ -24,6 +24,7 @@ export class Context<R> implements SyscallContext<R> {
   #state = PENDING;
   #timers: Deadline[] | null = null;
   #controller: AbortController | null = null;
+  #parked = false;
 
   constructor(
     readonly host: ContextHost,
@@ -60,6 +61,12 @@ export class Context<R> implements SyscallContext<R> {
     this.#settle(false, error, "fail");
   }
 
+  park(): void {
+    if (this.#parked || this.#state !== PENDING) return;
+    this.#parked = true;
+    if (this.#timers === null || this.#timers.length === 0) this.host.externalSyscalls--;
+  }
+
   after(ms: number, fn: () => void): () => void {
     if (typeof ms !== "number" || !(ms >= 0) || !Number.isFinite(ms)) {
       throw new RangeError(`ctx.after expects a finite number of ms >= 0, got ${describeValue(ms)}`);
@@ -67,7 +74,7 @@ export class Context<R> implements SyscallContext<R> {
     if (typeof fn !== "function") throw new TypeError(`ctx.after expects a function, got ${describeValue(fn)}`);
     if (this.#state !== PENDING) return () => {};
     const timers = (this.#timers ??= []);
-    if (timers.length === 0) this.host.externalSyscalls--;
+    if (timers.length === 0 && !this.#parked) this.host.externalSyscalls--;
     const deadline = this.host.addDeadline(this.host.now() + ms, () => {
       this.#forget(deadline);
       if (this.#state === PENDING) fn();
@@ -102,7 +109,7 @@ export class Context<R> implements SyscallContext<R> {
     if (timers !== null && timers.length > 0) {
       for (const d of timers) this.host.cancelDeadline(d);
       timers.length = 0;
-    } else {
+    } else if (!this.#parked) {
       this.host.externalSyscalls--;
     }
     this.#state = state;
@@ -114,7 +121,7 @@ export class Context<R> implements SyscallContext<R> {
     const i = timers.indexOf(deadline);
     if (i < 0) return false;
     timers.splice(i, 1);
-    if (timers.length === 0 && this.#state === PENDING) this.host.externalSyscalls++;
+    if (timers.length === 0 && this.#state === PENDING && !this.#parked) this.host.externalSyscalls++;
     return true;
   }
 }

@@ -2,3 +2,4 @@ export { fsOps } from "./fs-ops.js";
 export type { FsOp, FsOpType, ReadFileOp, WriteFileOp, AppendFileOp, StatOp, ReaddirOp, MkdirOp, RmOp } from "./fs-ops.js";
 export { fsHandlers, registerFs } from "./fs-handlers.js";
 export { FsError } from "./fs-error.js";
+export { auditToJsonl, type JsonlAuditSink } from "./audit-file.js";

@@ -27,6 +27,12 @@ export interface SyscallContext<R> {
   after(ms: number, fn: () => void): () => void;
   /** Aborted when the calling task is killed while the syscall is pending; `resume` is then a no-op. */
   readonly signal: AbortSignal;
+  /**
+   * Declares that the syscall waits on other tasks (a channel, a lock), as `Wait` does, not on
+   * the outside world: a `VirtualClock` may then jump while it is pending, and if nothing else
+   * can ever wake the task, `run()` rejects with a `DeadlockError` instead of waiting forever.
+   */
+  park(): void;
 }
 
 /** @internal Kernel dispatch codes of the built-in syscalls; 0 is a custom syscall. */
