@@ -170,12 +170,12 @@ export function audit(sched: Scheduler, options?: AuditOptions): AuditLog {
  *
  * @example
  * ```ts
- * formatAuditRecord(r); // "    120ms  #2 researcher   llm gpt-4o-mini                 340ms  ok"
+ * formatAuditRecord(r); // "    120ms  #2 researcher      llm gpt-4o-mini                        340ms  ok"
  * ```
  */
 export function formatAuditRecord(r: AuditRecord): string {
   const ms = (n: number) => `${Number.isInteger(n) ? n : n.toFixed(1)}ms`;
   const who = `#${r.tid} ${r.task}`;
   const what = r.target === "" ? r.action : `${r.action} ${r.target}`;
-  return `${ms(r.time).padStart(9)}  ${who.padEnd(14)} ${what.padEnd(40)} ${ms(r.durationMs).padStart(8)}  ${r.outcome}`;
+  return `${ms(r.time).padStart(9)}  ${who.padEnd(18)} ${what.padEnd(36)} ${ms(r.durationMs).padStart(7)}  ${r.outcome}`;
 }

@@ -61,13 +61,13 @@ export function* next(reports: Channel<Report>, tids: readonly number[]): Genera
 }
 
 /**
- * Kills `losers`, and waits for them and for `collect` to end, so their `finally` blocks have
- * run and the caller's exit records of them are freed. Errors of those waits are expected (a
- * killed task's wait throws) and ignored.
+ * Kills the tasks in `doomed`, then waits for every task in `collect` to end, so the killed ones'
+ * `finally` blocks have run and the caller's exit records of its children are freed. Errors of
+ * those waits are expected (a killed task's wait throws) and ignored.
  */
-export function* cleanup(losers: readonly number[], collect: readonly number[]): Generator<unknown, void, unknown> {
-  for (const tid of losers) yield* kill(tid, "lost a join");
-  for (const tid of [...losers, ...collect]) {
+export function* cleanup(doomed: readonly number[], collect: readonly number[]): Generator<unknown, void, unknown> {
+  for (const tid of doomed) yield* kill(tid, "lost a join");
+  for (const tid of new Set(collect)) {
     try {
       yield* wait(tid);
     } catch {

@@ -48,7 +48,7 @@ export function* race<const T extends readonly TaskTarget<unknown>[]>(targets: T
   const first = m.value;
   yield* cleanup(
     tids.filter((_, i) => i !== first.index),
-    [tids[first.index]],
+    tids,
   );
   if (!first.ok) throw first.error;
   return first.value as TargetResult<T[number]>;

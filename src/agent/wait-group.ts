@@ -45,6 +45,7 @@ export function* waitAll<const T extends readonly Tid<unknown>[]>(tids: T): Gene
   const { reports, watchers } = yield* watch("waitAll", tids);
   const pending = new Set(tids.map((_, i) => i));
   let failure: { error: unknown } | null = null;
+  let settled = false;
   try {
     while (pending.size > 0) {
       const r = yield* next(reports, tids);
@@ -55,10 +56,13 @@ export function* waitAll<const T extends readonly Tid<unknown>[]>(tids: T): Gene
       }
       results[r.index] = r.value;
     }
+    settled = true;
   } finally {
-    yield* cleanup(watchers, []);
+    // Thrown out of the loop (a budget, a kill): stop the watchers, leave the tasks alone.
+    if (!settled) yield* cleanup([...pending].map((i) => watchers[i]), watchers);
   }
-  yield* cleanup(failure === null ? [] : [...pending].map((i) => tids[i]), tids);
+  const losers = failure === null ? [] : [...pending];
+  yield* cleanup([...losers.map((i) => watchers[i]), ...losers.map((i) => tids[i])], [...watchers, ...tids]);
   if (failure !== null) throw failure.error;
   return results as WaitAllResult<T>;
 }
@@ -79,13 +83,15 @@ export function* waitAny<const T extends readonly Tid<unknown>[]>(tids: T): Gene
   checkTids("waitAny", tids);
   if (tids.length === 0) throw new RangeError("waitAny needs at least one tid, got an empty array");
   const { reports, watchers } = yield* watch("waitAny", tids);
-  let first: Outcome;
+  let first: Outcome | null = null;
   try {
     first = yield* next(reports, tids);
   } finally {
-    yield* cleanup(watchers, []);
+    if (first === null) yield* cleanup(watchers, watchers);
   }
-  yield* cleanup(tids.filter((_, i) => i !== first.index), tids);
+  const index = first.index;
+  const losers = tids.map((_, i) => i).filter((i) => i !== index);
+  yield* cleanup([...losers.map((i) => watchers[i]), ...losers.map((i) => tids[i])], [...watchers, ...tids]);
   if (!first.ok) throw first.error;
   return { index: first.index, tid: tids[first.index], value: first.value as TidResult<T[number]> };
 }
