@@ -35,12 +35,34 @@ export class RealClock implements Clock {
   }
 
   setTimer(at: number, callback: () => void): TimerHandle {
-    return setTimeout(callback, Math.max(0, at - performance.now()));
+    const delay = at - performance.now();
+    if (delay > MAX_DELAY) return new LongTimer(at, callback);
+    return setTimeout(callback, Math.max(0, delay));
   }
 
   clearTimer(handle: TimerHandle): void {
-    clearTimeout(handle as ReturnType<typeof setTimeout>);
+    clearTimeout((handle instanceof LongTimer ? handle.id : handle) as ReturnType<typeof setTimeout>);
   }
+}
+
+/** Hosts keep timer delays in 32 bits: a longer delay (over ~24.8 days) fires after 1 ms instead. */
+const MAX_DELAY = 2 ** 31 - 1;
+
+/** A real timer due beyond {@link MAX_DELAY}: one host timer at a time, re-armed in hops until `at`. */
+class LongTimer {
+  id: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(
+    readonly at: number,
+    readonly callback: () => void,
+  ) {
+    this.hop();
+  }
+
+  hop = (): void => {
+    const delay = this.at - performance.now();
+    this.id = delay > MAX_DELAY ? setTimeout(this.hop, MAX_DELAY) : setTimeout(this.callback, Math.max(0, delay));
+  };
 }
 
 class VirtualTimer implements HeapEntry {
