@@ -49,5 +49,6 @@ export { offlineProvider, type OfflineProviderOptions } from "./agent/offline-pr
 export { LlmError, ChannelClosedError, type LlmErrorDetails } from "./agent/errors.js";
 export { Channel, Send, Receive, channel, type ChannelOptions, type ReceiveOptions, type Received } from "./agent/channel.js";
 export { waitAll, waitAny, type WaitAllResult, type WaitAnyResult } from "./agent/wait-group.js";
+export type { TidResult } from "./agent/join-watch.js";
 export { race } from "./agent/race.js";
 export { AuditLog, audit, formatAuditRecord, type AuditRecord, type AuditOptions } from "./agent/audit.js";

@@ -1,5 +1,5 @@
 import { describe, expect, expectTypeOf, it } from "vitest";
-import { NoSuchTaskError, TaskKilledError, fork, race, sleep, waitAll, waitAny, type Tid } from "../src/index.js";
+import { NoSuchTaskError, TaskKilledError, fork, race, sleep, wait, waitAll, waitAny, type Tid } from "../src/index.js";
 import { recorder, virtualScheduler } from "./helpers.js";
 
 function* after<T>(ms: number, value: T, log?: string[]): Generator<unknown, T, unknown> {
@@ -24,10 +24,16 @@ describe("waitAll", () => {
       const b = yield* fork(after(10, 42));
       const results = yield* waitAll([a, b] as const);
       expectTypeOf(results).toEqualTypeOf<[string, number]>();
-      return [results, sched.now()];
+      let collected = false;
+      try {
+        yield* wait(a);
+      } catch (e) {
+        collected = e instanceof NoSuchTaskError; // its exit record was already freed
+      }
+      return [results, sched.now(), collected];
     });
     await sched.run();
-    expect(await t.done).toEqual([["slow", 42], 30]);
+    expect(await t.done).toEqual([["slow", 42], 30, true]);
   });
 
   it("kills the rest on the first failure, runs their finally blocks, then throws it", async () => {

@@ -8,7 +8,7 @@ import { Kind, type Syscall } from "../syscalls/syscall.js";
 import type { Wait } from "../syscalls/wait.js";
 import { Receive, Send } from "./channel.js";
 
-/** The action and target of one audited syscall. */
+/** The action and target of one audited syscall. @internal */
 export interface AuditSubject {
   action: string;
   target: string;

@@ -10,7 +10,15 @@
  */
 import { describeValue } from "../errors.js";
 
-/** What an {@link LlmError} knows about the failure. */
+/**
+ * What an {@link LlmError} knows about the failure.
+ *
+ * @example
+ * ```ts
+ * const details: LlmErrorDetails = { provider: "my-proxy", status: 429, retryable: true, retryAfterMs: 1_000 };
+ * throw new LlmError("HTTP 429 Too Many Requests", details);
+ * ```
+ */
 export interface LlmErrorDetails {
   /** The provider's name, e.g. `"openai-compatible"`. */
   provider: string;

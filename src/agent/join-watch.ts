@@ -5,16 +5,23 @@ import { kill } from "../syscalls/kill.js";
 import { wait } from "../syscalls/wait.js";
 import { channel, type Channel } from "./channel.js";
 
-/** How one joined task ended: its value, its error, or that it had ended before a watcher saw it. */
+/** How one joined task ended: its value, its error, or that it had ended before a watcher saw it. @internal */
 export type Report = { index: number; ok: true; value: unknown } | { index: number; ok: false; error: unknown } | { index: number; gone: true };
 
-/** How a joined task ended, once known. */
+/** How a joined task ended, once known. @internal */
 export type Outcome = Exclude<Report, { gone: true }>;
 
-/** The result type carried by a {@link Tid}. */
+/**
+ * The result type a {@link Tid} carries: what `wait` on it returns.
+ *
+ * @example
+ * ```ts
+ * type R = TidResult<Tid<string>>; // string
+ * ```
+ */
 export type TidResult<X> = X extends Tid<infer R> ? R : unknown;
 
-/** Throws a `TypeError` naming the bad value unless `tids` is an array of integer tids. */
+/** Throws a `TypeError` naming the bad value unless `tids` is an array of integer tids. @internal */
 export function checkTids(what: string, tids: unknown): asserts tids is readonly number[] {
   if (!Array.isArray(tids)) throw new TypeError(`${what} expects an array of tids, got ${describeValue(tids)}`);
   tids.forEach((tid, i) => {
@@ -26,6 +33,7 @@ export function checkTids(what: string, tids: unknown): asserts tids is readonly
  * Forks one watcher per tid: it waits on its task and sends how it ended to the returned
  * channel. Watchers are children of the caller, so they count against its budget's
  * `maxChildren` and their syscalls against the rest of it.
+ * @internal
  */
 export function* watch(what: string, tids: readonly number[]): Generator<unknown, { reports: Channel<Report>; watchers: number[] }, unknown> {
   const reports = channel<Report>({ capacity: tids.length, name: what });
@@ -47,7 +55,7 @@ export function* watch(what: string, tids: readonly number[]): Generator<unknown
   return { reports, watchers };
 }
 
-/** The next task to end, with its outcome; a task that ended before its watcher started is waited on directly. */
+/** The next task to end, with its outcome; a task that ended before its watcher started is waited on directly. @internal */
 export function* next(reports: Channel<Report>, tids: readonly number[]): Generator<unknown, Outcome, unknown> {
   const m = yield* reports.receive();
   if (m.done) throw new Error(`join channel "${reports.name}" closed early`);
@@ -64,6 +72,7 @@ export function* next(reports: Channel<Report>, tids: readonly number[]): Genera
  * Kills the tasks in `doomed`, then waits for every task in `collect` to end, so the killed ones'
  * `finally` blocks have run and the caller's exit records of its children are freed. Errors of
  * those waits are expected (a killed task's wait throws) and ignored.
+ * @internal
  */
 export function* cleanup(doomed: readonly number[], collect: readonly number[]): Generator<unknown, void, unknown> {
   for (const tid of doomed) yield* kill(tid, "lost a join");
