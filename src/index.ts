@@ -47,7 +47,8 @@ export { backoffDelay, isRetryable, resolveRetry, type RetryOptions } from "./ag
 export { openAiProvider, type OpenAiProviderOptions } from "./agent/openai-provider.js";
 export { offlineProvider, type OfflineProviderOptions } from "./agent/offline-provider.js";
 export { LlmError, ChannelClosedError, type LlmErrorDetails } from "./agent/errors.js";
-export { Channel, Send, Receive, channel, type ChannelOptions, type ReceiveOptions, type Received } from "./agent/channel.js";
+export { Channel, channel, type ChannelOptions, type ReceiveOptions, type Received } from "./agent/channel.js";
+export { Send, Receive } from "./agent/channel-syscalls.js";
 export { waitAll, waitAny, type WaitAllResult, type WaitAnyResult } from "./agent/wait-group.js";
 export type { TidResult } from "./agent/join-watch.js";
 export { race } from "./agent/race.js";

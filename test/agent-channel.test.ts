@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ChannelClosedError, DeadlockError, TimeoutError, channel, fork, kill, sleep, wait } from "../src/index.js";
+import { ChannelClosedError, DeadlockError, Syscall, TimeoutError, channel, fork, kill, sleep, wait, type SyscallContext } from "../src/index.js";
 import { recorder, virtualScheduler } from "./helpers.js";
 
 describe("channel", () => {
@@ -173,5 +173,27 @@ describe("channel", () => {
     const first = await runOnce();
     expect(first).toHaveLength(9);
     expect(await runOnce()).toEqual(first);
+  });
+});
+
+describe("SyscallContext.park", () => {
+  it("lets a virtual clock jump while a custom syscall waits on other tasks", async () => {
+    const { sched } = virtualScheduler();
+    let waiting: SyscallContext<string> | null = null;
+    class Rendezvous extends Syscall<string> {
+      override handle(ctx: SyscallContext<string>): void {
+        waiting = ctx;
+        ctx.park();
+      }
+    }
+    const t = sched.spawn(function* () {
+      return `${yield* new Rendezvous()} at ${sched.now()}`;
+    });
+    sched.spawn(function* () {
+      yield* sleep(300);
+      waiting!.resume("met");
+    });
+    await sched.run();
+    expect(await t.done).toBe("met at 300");
   });
 });

@@ -121,6 +121,27 @@ describe("llm", () => {
     expect(lines).toEqual(["t=100 echo: first", "t=200 echo: high", "t=300 echo: mid", "t=400 echo: low"]);
   });
 
+  it("frees a queued query that times out, and still serves the queries behind it", async () => {
+    const { sched } = virtualScheduler();
+    registerLlm(sched, offlineProvider({ latencyMs: 100, batch: false }), { concurrency: 1 });
+    const { log, lines } = recorder(sched);
+    sched.spawn(function* () {
+      log((yield* llm.query(ask("first"))).text);
+    });
+    for (const [q, timeout] of [["impatient", 50], ["patient", undefined]] as const) {
+      sched.spawn(function* () {
+        yield* sleep(1);
+        try {
+          log((yield* llm.query({ ...ask(q), ...(timeout ? { timeout } : {}) })).text);
+        } catch (e) {
+          log(`${q}: ${(e as Error).name}`);
+        }
+      });
+    }
+    await sched.run();
+    expect(lines).toEqual(["t=51 impatient: TimeoutError", "t=100 echo: first", "t=200 echo: patient"]);
+  });
+
   it("retries 429 and 5xx errors with exponential backoff on the virtual clock", async () => {
     const { sched } = virtualScheduler();
     const provider = scripted(3, () => new LlmError("HTTP 503", { provider: "scripted", status: 503, retryable: true }));
