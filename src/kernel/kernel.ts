@@ -72,6 +72,12 @@ export class Kernel implements TimerSource, ContextHost {
 
   create(target: TaskTarget, options: TaskOptions | undefined, parent: Task | null): Task {
     const gen = toGenerator(target);
+    const owner = (gen as Owned)[OWNER];
+    if (owner !== undefined) {
+      throw new TypeError(
+        `spawn/fork got a generator object that already runs as task #${owner}: one generator cannot back two tasks; call its generator function again for each task`,
+      );
+    }
     const name = validName(options?.name, target);
     const priority = validPriority(options?.priority, parent);
     const limit = options?.timeLimit;
@@ -81,6 +87,7 @@ export class Kernel implements TimerSource, ContextHost {
     const limits = options?.budget === undefined ? parent?.budget?.remaining() : Budget.validate(options.budget);
     const now = this.clock.now();
     const task = new Task(this.nextTid++, name, gen, priority, parent, now);
+    (gen as Owned)[OWNER] = task.tid;
     task.native = GeneratorPrototype.isPrototypeOf(gen);
     if (limits !== undefined) task.budget = new Budget(limits, parent?.budget ?? null, task.tid, task.name);
     this.tasks.set(task.tid, task);
@@ -437,6 +444,10 @@ export class Kernel implements TimerSource, ContextHost {
     }
   }
 }
+
+/** Marks a generator object with the tid of its task: two tasks resuming one generator would steal each other's results. */
+const OWNER = Symbol("yieldos.task");
+type Owned = { [OWNER]?: number };
 
 function toGenerator(target: unknown): Generator<unknown, unknown, unknown> {
   let gen = target;
