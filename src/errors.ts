@@ -8,7 +8,12 @@
  * @module
  */
 
-/** Describes a value for an error message: `42 (number)`, `a Promise`, `{"a":1} (object)`. */
+/** Whether `value` has a generator's `next` and `throw`, so `yield child()` (no `*`) can be named as such. */
+export function isGeneratorLike(value: object): boolean {
+  return typeof (value as Generator).next === "function" && typeof (value as Generator).throw === "function";
+}
+
+/** Describes a value for an error message: `42 (number)`, `a Promise`, `{"a":1} (object)`, `a generator object`. */
 export function describeValue(value: unknown): string {
   if (value === null) return "null";
   if (value === undefined) return "undefined";
@@ -16,6 +21,7 @@ export function describeValue(value: unknown): string {
   if (typeof value === "object") {
     if (typeof (value as PromiseLike<unknown>).then === "function") return "a Promise";
     if (Array.isArray(value)) return `an array of length ${value.length}`;
+    if (isGeneratorLike(value)) return Symbol.asyncIterator in value ? "an async generator object" : "a generator object";
     const ctor = (value as object).constructor?.name;
     if (ctor && ctor !== "Object") return `a ${ctor} object`;
     let text: string;

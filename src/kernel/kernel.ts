@@ -1,4 +1,4 @@
-import { DeadlockError, TaskKilledError, TimeoutError, describeValue, type StuckTask } from "../errors.js";
+import { DeadlockError, TaskKilledError, TimeoutError, describeValue, isGeneratorLike, type StuckTask } from "../errors.js";
 import { Syscall } from "../syscalls/syscall.js";
 import type { Clock } from "./clock.js";
 import { VirtualClock } from "./clock.js";
@@ -509,6 +509,8 @@ function badYield(task: Task, value: unknown): TypeError {
   const hint =
     typeof value === "object" && value !== null && typeof (value as PromiseLike<unknown>).then === "function"
       ? "to await a promise, use `yield* call(() => promise)`"
-      : "yield a syscall (`yield* sleep(10)`, `yield* call(fn)`, ...) or a bare `yield` to switch";
+      : typeof value === "object" && value !== null && isGeneratorLike(value)
+        ? "to run a generator in this task, delegate with `yield*`; to run it as its own task, `yield* fork(gen)`"
+        : "yield a syscall (`yield* sleep(10)`, `yield* call(fn)`, ...) or a bare `yield` to switch";
   return new TypeError(`task #${task.tid} "${task.name}" yielded ${describeValue(value)}, which is not a syscall: ${hint}`);
 }
