@@ -38,6 +38,15 @@ export function describeValue(value: unknown): string {
   return `${String(value)} (${typeof value})`;
 }
 
+/** Throws a `TypeError` for a key of `options` not in `known`, naming it and the known ones. */
+export function checkOptionKeys(options: object, known: readonly string[], what: string): void {
+  for (const key in options) {
+    if (!known.includes(key)) {
+      throw new TypeError(`unknown ${what} option ${JSON.stringify(key)}: expected one of ${known.join(", ")}`);
+    }
+  }
+}
+
 /**
  * Thrown by `Wait` on a killed task, and used as the rejection of its `done`.
  *

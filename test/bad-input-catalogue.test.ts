@@ -196,12 +196,16 @@ export const catalogue: Row[] = [
   },
   {
     api: "Scheduler",
-    when: "an unknown key in Scheduler or spawn options (a typo such as `{ timelimit: 5 }`)",
-    get: "ignored, like most options bags (only `IoRing` options are checked for unknown keys)",
-    error: null,
+    when: "an unknown key in Scheduler or spawn/fork options (a typo such as `{ timelimit: 5 }`), or options that are not an object",
+    get: "`TypeError` naming the key and the known ones, or the value",
+    error: TypeError,
     cases: [
-      [1, () => new Scheduler({ hostTurnMS: 1 } as never).spawn(gen, { timelimit: 5 } as never).tid],
-      [1, () => new Scheduler().spawn(gen, 5 as never).tid],
+      ['unknown Scheduler option "hostTurnMS"', () => thrown(() => new Scheduler({ hostTurnMS: 1 } as never))],
+      [
+        'unknown task option "timelimit": expected one of name, priority, timeLimit, budget',
+        () => thrown(() => new Scheduler().spawn(gen, { timelimit: 5 } as never)),
+      ],
+      ["got 5 (number)", () => thrown(() => new Scheduler().spawn(gen, 5 as never))],
     ],
   },
   {

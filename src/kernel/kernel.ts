@@ -1,4 +1,4 @@
-import { DeadlockError, TaskKilledError, TimeoutError, describeValue, isGeneratorLike, type StuckTask } from "../errors.js";
+import { checkOptionKeys, DeadlockError, TaskKilledError, TimeoutError, describeValue, isGeneratorLike, type StuckTask } from "../errors.js";
 import { Syscall } from "../syscalls/syscall.js";
 import type { Clock } from "./clock.js";
 import { VirtualClock } from "./clock.js";
@@ -77,6 +77,12 @@ export class Kernel implements TimerSource, ContextHost {
       throw new TypeError(
         `spawn/fork got a generator object that already runs as task #${owner}: one generator cannot back two tasks; call its generator function again for each task`,
       );
+    }
+    if (options !== undefined) {
+      if (options === null || typeof options !== "object") {
+        throw new TypeError(`task options must be an object like { name: "worker" }, got ${describeValue(options)}`);
+      }
+      checkOptionKeys(options, TASK_OPTIONS, "task");
     }
     const name = validName(options?.name, target);
     const priority = validPriority(options?.priority, parent);
@@ -448,6 +454,8 @@ export class Kernel implements TimerSource, ContextHost {
 /** Marks a generator object with the tid of its task: two tasks resuming one generator would steal each other's results. */
 const OWNER = Symbol("yieldos.task");
 type Owned = { [OWNER]?: number };
+
+const TASK_OPTIONS = ["name", "priority", "timeLimit", "budget"] as const;
 
 function toGenerator(target: unknown): Generator<unknown, unknown, unknown> {
   let gen = target;

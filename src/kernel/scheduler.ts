@@ -1,7 +1,7 @@
 import { EventEmitter } from "eventemitter3";
 // The non-secure generator needs no `crypto` import, so the core stays platform-neutral.
 import { nanoid } from "nanoid/non-secure";
-import { TaskKilledError, describeValue } from "../errors.js";
+import { TaskKilledError, checkOptionKeys, describeValue } from "../errors.js";
 import type { IoRing } from "../io/io-ring.js";
 import type { Completion, IoOp, IoRingOptions } from "../io/types.js";
 import type { Syscall } from "../syscalls/syscall.js";
@@ -81,6 +81,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     if (options === null || typeof options !== "object") {
       throw new TypeError(`Scheduler options must be an object, got ${describeValue(options)}`);
     }
+    checkOptionKeys(options, ["clock", "ring", "hostTurnMs", "policy"], "Scheduler");
     const clock = options.clock ?? new RealClock();
     if (typeof clock.now !== "function" || typeof clock.setTimer !== "function" || typeof clock.clearTimer !== "function") {
       throw new TypeError(`options.clock must implement now(), setTimer() and clearTimer(), got ${describeValue(clock)}`);
