@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { NoSuchTaskError, Scheduler, VirtualClock, fork, kill, sleep, wait } from "../src/index.js";
+import { NoSuchTaskError, Scheduler, VirtualClock, fork, kill, sleep, submitIO, wait } from "../src/index.js";
 import { virtualScheduler } from "./helpers.js";
 
 /** Runs `body` as a task and returns what it caught from its one bad step. */
@@ -126,5 +126,16 @@ describe("bad input", () => {
     expect(() => new Scheduler({ hostTurnMs: 0 })).toThrow(/hostTurnMs must be a finite number of ms > 0, got 0/);
     expect(() => new VirtualClock(NaN)).toThrow(/finite number, got NaN/);
     expect(() => new VirtualClock().advance(-1)).toThrow(/got -1/);
+  });
+
+  it("names the submitIO call, and the op's index in a batch, when an op is bad", () => {
+    const single = caught(function* () {
+      yield* submitIO({ type: "timeout", ms: -1 });
+    });
+    expect(String(single)).toMatch(/^RangeError: submitIO: .*-1/);
+    const batch = caught(function* () {
+      yield* submitIO([{ type: "nop" }, { type: "call", fn: 5 } as never]);
+    });
+    expect(String(batch)).toMatch(/^TypeError: submitIO op 1: .*5 \(number\)/);
   });
 });

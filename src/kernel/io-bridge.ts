@@ -93,6 +93,10 @@ export class IoBridge {
       seqs = this.ring.submitBatch(wait.items);
     } catch (error) {
       wait.done = true;
+      // Speak of the call the task made, not of the ring method behind it.
+      if (error instanceof Error) {
+        error.message = error.message.replace(/^submitBatch item (\d+): /, wait.results === null ? "submitIO: " : "submitIO op $1: ");
+      }
       return this.#k.wake(task, false, error);
     }
     wait.first = seqs[0];
