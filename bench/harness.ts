@@ -91,17 +91,8 @@ export async function timed(fn: () => Promise<unknown> | unknown): Promise<numbe
   return performance.now() - t0;
 }
 
-/** A small seeded PRNG (mulberry32), so every system and run sleeps the same random times. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A small seeded PRNG, so every system and run sleeps the same random times. */
+export { mulberry32 as rng } from "../src/testing/seeded-policy.js";
 
 /** Lets pending timers, immediates and microtasks of a previous system drain. */
 export function settle(): Promise<void> {

@@ -5,6 +5,7 @@ import { VirtualClock } from "../src/kernel/clock.js";
 import { Timers } from "../src/kernel/deadlines.js";
 import { IoRing } from "../src/io/io-ring.js";
 import type { Completion, IoHandler, IoOp, IoRequest } from "../src/io/types.js";
+import { holding } from "./helpers.js";
 
 interface EchoOp extends IoOp {
   type: "echo";
@@ -16,23 +17,13 @@ const echo: IoHandler<EchoOp> = (requests) => {
   for (const r of requests) r.complete(r.op.value);
 };
 
-/** A handler that keeps its requests for the test to settle, and logs each batch's seqs. */
-function manual(): { handler: IoHandler; pending: IoRequest[]; batches: number[][] } {
-  const pending: IoRequest[] = [];
-  const batches: number[][] = [];
-  const handler: IoHandler = (requests) => {
-    batches.push(requests.map((r) => r.seq));
-    pending.push(...requests);
-  };
-  return { handler, pending, batches };
-}
 
 const flushMicrotasks = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 
 describe("IoRing", () => {
   it("completes an op with its userData, value and clock times", async () => {
     const clock = new VirtualClock(100);
-    const slow = manual();
+    const slow = holding();
     const ring = new IoRing({ clock, handlers: { slow: slow.handler } });
     const seq = ring.submit({ type: "slow" }, { userData: { id: "a" } });
     expect(seq).toBe(1);
@@ -49,8 +40,8 @@ describe("IoRing", () => {
   });
 
   it("calls each handler once per enter with every request of its type, in submit order", () => {
-    const a = manual();
-    const b = manual();
+    const a = holding();
+    const b = holding();
     const ring = new IoRing({ handlers: { a: a.handler, b: b.handler } });
     for (const type of ["a", "b", "a", "a", "b"]) ring.submit({ type });
     expect(ring.enter()).toBe(5);
@@ -80,7 +71,7 @@ describe("IoRing", () => {
   });
 
   it("never has more ops in flight than cqEntries while 100 ops flow through a small ring", async () => {
-    const work = manual();
+    const work = holding();
     const ring = new IoRing({ entries: 4, cqEntries: 8, handlers: { work: work.handler } });
     const results = new Map<unknown, unknown>();
     let submitted = 0;
@@ -108,7 +99,7 @@ describe("IoRing", () => {
   });
 
   it("counts the linked ops held behind a chain head against the CQ bound", () => {
-    const work = manual();
+    const work = holding();
     const ring = new IoRing({ entries: 8, cqEntries: 4 }, { timers: new Timers(new VirtualClock()), onCompletion() {} });
     ring.register("work", work.handler);
     ring.submitBatch([
@@ -226,7 +217,7 @@ describe("IoRing", () => {
   });
 
   it("ends a link chain at the last op enter takes, so a later op is not linked", () => {
-    const work = manual();
+    const work = holding();
     const ring = new IoRing({ handlers: { work: work.handler } });
     ring.submit({ type: "work" }, { link: true });
     ring.enter();
@@ -238,7 +229,7 @@ describe("IoRing", () => {
   });
 
   it("cancels the ops linked after a cancelled one, held or queued, naming it", () => {
-    const work = manual();
+    const work = holding();
     const ring = new IoRing({ handlers: { work: work.handler } });
     ring.submitBatch([0, 1, 2].map(() => ({ op: { type: "work" }, link: true })));
     ring.submit({ type: "work" });
@@ -261,7 +252,7 @@ describe("IoRing", () => {
 
   it("cancels the rest of a chain when its op times out", () => {
     const clock = new VirtualClock();
-    const work = manual();
+    const work = holding();
     const ring = new IoRing({ clock, handlers: { work: work.handler } });
     ring.submit({ type: "work" }, { link: true, timeout: 10 });
     ring.submit({ type: "work" });
@@ -275,7 +266,7 @@ describe("IoRing", () => {
 
   it("fails an op with TimeoutError when its timeout passes, aborting its signal", () => {
     const clock = new VirtualClock();
-    const slow = manual();
+    const slow = holding();
     const ring = new IoRing({ clock, handlers: { slow: slow.handler } });
     ring.submit({ type: "slow" }, { timeout: 50 });
     clock.advance(10); // the timeout starts at dispatch, not at submit
@@ -298,7 +289,7 @@ describe("IoRing", () => {
 
   it("hands out an already-aborted signal when first read after the op timed out", () => {
     const clock = new VirtualClock();
-    const slow = manual();
+    const slow = holding();
     const ring = new IoRing({ clock, handlers: { slow: slow.handler } });
     ring.submit({ type: "slow" }, { timeout: 5 });
     ring.enter();
@@ -308,7 +299,7 @@ describe("IoRing", () => {
   });
 
   it("cancels a queued op at once and skips its slot at the next enter", () => {
-    const work = manual();
+    const work = holding();
     const ring = new IoRing({ handlers: { work: work.handler } });
     ring.submit({ type: "work" });
     ring.submit({ type: "work" });
@@ -326,7 +317,7 @@ describe("IoRing", () => {
   });
 
   it("cancels an in-flight op, aborting its signal and ignoring its late result", () => {
-    const work = manual();
+    const work = holding();
     const ring = new IoRing({ handlers: { work: work.handler } });
     ring.submit({ type: "work" });
     ring.enter();
@@ -377,7 +368,7 @@ describe("IoRing", () => {
   });
 
   it("keeps the first outcome when a request is settled twice", () => {
-    const work = manual();
+    const work = holding();
     const ring = new IoRing({ handlers: { work: work.handler } });
     ring.submit({ type: "work" });
     ring.enter();
@@ -390,7 +381,7 @@ describe("IoRing", () => {
   });
 
   it("cancels an op when the caller's signal aborts, before or after submit", () => {
-    const work = manual();
+    const work = holding();
     const ring = new IoRing({ handlers: { work: work.handler } });
     const early = new AbortController();
     early.abort("too late");
@@ -417,7 +408,7 @@ describe("IoRing", () => {
 
   it("completes a timeout op on the ring's virtual clock, counting it as waiting on the clock", () => {
     const clock = new VirtualClock();
-    const ring = new IoRing({ clock, handlers: { work: manual().handler } });
+    const ring = new IoRing({ clock, handlers: { work: holding().handler } });
     ring.submit({ type: "timeout", ms: 100 }, { userData: "tick" });
     ring.submit({ type: "work" });
     ring.enter();
@@ -431,7 +422,7 @@ describe("IoRing", () => {
   });
 
   it("reports status through queued, in-flight and completed, and unknown for other seqs", () => {
-    const work = manual();
+    const work = holding();
     const ring = new IoRing({ handlers: { work: work.handler } });
     const seq = ring.submit({ type: "work" });
     expect(ring.status(seq)).toBe("queued");
@@ -494,7 +485,7 @@ describe("IoRing", () => {
   it("leaves no deadline armed once its op settles", () => {
     const clock = new VirtualClock();
     const timers = new Timers(clock);
-    const work = manual();
+    const work = holding();
     const ring = new IoRing({ handlers: { work: work.handler } }, { timers, onCompletion() {} });
     ring.submit({ type: "work" }, { timeout: 100 });
     ring.submit({ type: "timeout", ms: 50 }, { timeout: 100 });
@@ -596,7 +587,7 @@ describe("IoRing", () => {
         fc.integer({ min: 1, max: 6 }),
         (commands, entries, cqEntries) => {
           const clock = new VirtualClock();
-          const work = manual();
+          const work = holding();
           const boom: IoHandler = () => {
             throw new Error("boom");
           };
