@@ -39,6 +39,29 @@ describe("IoRing", () => {
     expect(ring.reap()).toEqual([]);
   });
 
+
+  it("times ops on the real clock from a reading of the same run of JavaScript, in order", async () => {
+    const ring = new IoRing();
+    const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+    const before = performance.now();
+    ring.submit({ type: "call", fn: () => pause(20) });
+    ring.submit({ type: "nop" });
+    ring.enter();
+    await pause(15);
+    const later = performance.now();
+    ring.submit({ type: "nop" }); // a later run: not the reading of the first enter()
+    ring.enter();
+    await pause(30);
+    const [nop, lateNop, slowCall] = ring.reap();
+    expect([nop.seq, lateNop.seq, slowCall.seq]).toEqual([2, 3, 1]);
+    for (const c of [nop, slowCall, lateNop]) {
+      expect(c.submittedAt).toBeLessThanOrEqual(c.startedAt);
+      expect(c.startedAt).toBeLessThanOrEqual(c.completedAt);
+    }
+    expect(slowCall.submittedAt).toBeGreaterThanOrEqual(before);
+    expect(slowCall.completedAt - slowCall.startedAt).toBeGreaterThanOrEqual(19);
+    expect(lateNop.submittedAt).toBeGreaterThanOrEqual(later);
+  });
   it("calls each handler once per enter with every request of its type, in submit order", () => {
     const a = holding();
     const b = holding();

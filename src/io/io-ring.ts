@@ -1,5 +1,5 @@
 import { OpCancelledError, RingFullError, describeValue } from "../errors.js";
-import { RealClock } from "../kernel/clock.js";
+import { RealClock, type Clock } from "../kernel/clock.js";
 import { Timers, type TimerSource } from "../kernel/deadlines.js";
 import { validateOp } from "./builtin-ops.js";
 import { RingEngine } from "./ring-engine.js";
@@ -7,11 +7,13 @@ import { checkHandler, resolveRingOptions, validateSubmitOptions } from "./ring-
 import type { Completion, IoHandler, IoOp, IoRingOptions, RingCounters, SubmitOptions } from "./types.js";
 
 /**
- * What a scheduler lends its ring: its deadline heap, and a callback run synchronously on every
- * completion pushed to the completion queue (keep it cheap).
+ * What a scheduler lends its ring: its clock, its deadline heap, and a callback run synchronously
+ * on every completion pushed to the completion queue (keep it cheap).
  * @internal
  */
 export interface RingKernel {
+  /** The clock behind `timers`, read directly for op times; without it they are read through `timers`. */
+  clock?: Clock;
   timers: TimerSource;
   onCompletion: () => void;
 }
@@ -64,8 +66,13 @@ export class IoRing {
   constructor(options: IoRingOptions | undefined, kernel: RingKernel);
   constructor(options: IoRingOptions = {}, kernel?: RingKernel) {
     const { entries, cqEntries, handlers, clock } = resolveRingOptions(options, kernel !== undefined);
-    const timers = kernel?.timers ?? new Timers(clock ?? new RealClock());
-    this.#engine = new RingEngine(entries, cqEntries, handlers, timers, kernel?.onCompletion);
+    if (kernel === undefined) {
+      const own = clock ?? new RealClock();
+      this.#engine = new RingEngine(entries, cqEntries, handlers, own, new Timers(own), undefined);
+    } else {
+      const { timers, onCompletion } = kernel;
+      this.#engine = new RingEngine(entries, cqEntries, handlers, kernel.clock ?? timers, timers, onCompletion);
+    }
   }
 
   /** Submission-queue slots. */

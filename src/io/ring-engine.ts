@@ -1,4 +1,5 @@
 import { OpCancelledError } from "../errors.js";
+import type { Clock } from "../kernel/clock.js";
 import type { TimerSource } from "../kernel/deadlines.js";
 import { CompletionQueue } from "./completion-queue.js";
 import { addToBatch, runHandlers } from "./dispatch.js";
@@ -42,13 +43,14 @@ export class RingEngine implements EntryOwner {
     entries: number,
     cqEntries: number,
     handlers: Map<string, IoHandler>,
+    clock: Pick<Clock, "now">,
     timers: TimerSource,
     onCompletion: (() => void) | undefined,
   ) {
     this.entries = entries;
     this.cqEntries = cqEntries;
     this.handlers = handlers;
-    this.#clock = new OpClock(timers, (entry, outcome, value, error) => this.settle(entry, outcome, value, error));
+    this.#clock = new OpClock(clock, timers, (entry, outcome, value, error) => this.settle(entry, outcome, value, error));
     this.#standalone = onCompletion === undefined;
     this.#sq = new RingBuffer(entries);
     this.cq = new CompletionQueue(2 ** Math.ceil(Math.log2(entries + cqEntries)), onCompletion);
@@ -100,7 +102,7 @@ export class RingEngine implements EntryOwner {
       options?.timeout,
       options?.link === true,
       signal,
-      this.#clock.now(),
+      this.#clock.recent(),
     );
     const pred = this.#openChain;
     if (pred !== null) {
@@ -178,7 +180,7 @@ export class RingEngine implements EntryOwner {
       entry.callerSignal.removeEventListener("abort", entry);
       entry.callerSignal = undefined;
     }
-    entry.completedAt = this.#clock.now();
+    entry.completedAt = this.#clock.recent();
     if (outcome === "ok") {
       entry.ok = true;
       entry.value = value;

@@ -169,6 +169,14 @@ export type IoHandler<Op extends IoOp = IoOp> = {
 /**
  * The outcome of one op, as returned by `reap()`. Times are on the ring's clock.
  *
+ * On the default `RealClock`, the ring reads the clock at each `enter()` (`startedAt` of the ops
+ * it dispatches is that reading) and reuses its last reading until the microtasks queued when it
+ * was taken have run: `submittedAt` and `completedAt` are the time of the ring's last clock read,
+ * at most one `enter()` old, and never from an earlier run of JavaScript (macrotask or microtask
+ * turn). They may be early by the time JavaScript ran since that read: microseconds, unless code
+ * runs long between two ring calls without yielding. On any other clock (a `VirtualClock`, your
+ * own) every time is read when its event happens.
+ *
  * @example
  * ```ts
  * for (const c of ring.reap()) {

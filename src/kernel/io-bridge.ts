@@ -39,6 +39,7 @@ export class IoBridge {
     this.ring = new IoRing(
       options ?? {},
       {
+        clock: k.clock,
         timers: k,
         onCompletion: () => {
           this.#dirty = true;
