@@ -3,7 +3,14 @@ import { RealClock, type Clock } from "../kernel/clock.js";
 import { Timers, type TimerSource } from "../kernel/deadlines.js";
 import { validateOp } from "./builtin-ops.js";
 import { RingEngine } from "./ring-engine.js";
-import { checkHandler, resolveRingOptions, validateSubmitOptions } from "./ring-options.js";
+import {
+  checkHandler,
+  opOf,
+  optionsOf,
+  resolveRingOptions,
+  validateSubmitFields,
+  validateSubmitOptions,
+} from "./ring-options.js";
 import type { Completion, IoHandler, IoOp, IoRingOptions, RingCounters, SubmitOptions } from "./types.js";
 
 /**
@@ -117,11 +124,26 @@ export class IoRing {
    */
   submit(op: IoOp, options?: SubmitOptions): number {
     validateOp(op);
-    if (options !== undefined) validateSubmitOptions(options);
+    if (options === undefined) return this.#push(op, undefined, undefined, false, undefined);
+    validateSubmitOptions(options);
+    return this.#push(op, options.userData, options.timeout, options.link === true, options.signal);
+  }
+
+  /**
+   * @internal `submit(op, { userData, timeout, link, signal })` with the options passed one by
+   * one, so that a scheduler's one-op `submitIO` builds no options object. Validates as `submit`.
+   */
+  submitFields(op: unknown, userData: unknown, timeout: unknown, link: unknown, signal: unknown): number {
+    validateOp(op);
+    validateSubmitFields(timeout, link, signal);
+    return this.#push(op, userData, timeout as number | undefined, link === true, signal as AbortSignal | undefined);
+  }
+
+  #push(op: IoOp, userData: unknown, timeout: number | undefined, link: boolean, signal: AbortSignal | undefined): number {
     const engine = this.#engine;
     if (engine.openChainLength > 0) this.#checkChainLength(engine.openChainLength + 1);
     if (engine.sqSpace === 0) throw new RingFullError(engine.entries, op.type);
-    return engine.push(op, options);
+    return engine.push(op, userData, timeout, link, signal);
   }
 
   /**
@@ -145,8 +167,9 @@ export class IoRing {
     let chain = engine.openChainLength;
     for (let i = 0; i < items.length; i++) {
       try {
-        const [op, options] = splitItem(items[i]);
-        validateOp(op);
+        const item = items[i];
+        const options = optionsOf(item);
+        validateOp(opOf(item));
         if (options !== undefined) validateSubmitOptions(options);
         if (chain > 0) this.#checkChainLength(chain + 1);
         chain = options?.link === true ? chain + 1 : 0;
@@ -156,9 +179,16 @@ export class IoRing {
       }
     }
     const space = engine.sqSpace;
-    if (items.length > space) throw new RingFullError(engine.entries, splitItem(items[space])[0].type);
+    if (items.length > space) throw new RingFullError(engine.entries, opOf(items[space]).type);
     const seqs = new Array<number>(items.length);
-    for (let i = 0; i < items.length; i++) seqs[i] = engine.push(...splitItem(items[i]));
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i];
+      const o = optionsOf(item);
+      seqs[i] =
+        o === undefined
+          ? engine.push(item as IoOp, undefined, undefined, false, undefined)
+          : engine.push(opOf(item), o.userData, o.timeout, o.link === true, o.signal);
+    }
     return seqs;
   }
 
@@ -275,12 +305,4 @@ export class IoRing {
       );
     }
   }
-}
-
-function splitItem(item: BatchItem): [IoOp, SubmitOptions | undefined] {
-  if (item === null || typeof item !== "object") {
-    throw new TypeError(`Expected an op or { op, ...options }, got ${describeValue(item)}`);
-  }
-  if (typeof (item as { type?: unknown }).type === "string") return [item as IoOp, undefined];
-  return [(item as { op: IoOp }).op, item as SubmitOptions];
 }

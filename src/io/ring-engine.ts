@@ -6,7 +6,7 @@ import { addToBatch, runHandlers } from "./dispatch.js";
 import { IoEntry, type EntryOwner, type Outcome } from "./entry.js";
 import { OpClock } from "./op-clock.js";
 import { RingBuffer } from "./ring-buffer.js";
-import type { IoHandler, IoOp, IoRequest, RingCounters, SubmitOptions } from "./types.js";
+import type { IoHandler, IoOp, IoRequest, RingCounters } from "./types.js";
 
 /**
  * The mechanism behind {@link IoRing}, which validates and documents. Invariant: every op taken
@@ -90,20 +90,9 @@ export class RingEngine implements EntryOwner {
     return this.#ready.length > 0 || (this.#queued > 0 && this.#room() > 0);
   }
 
-  /** Queues a validated op; the caller checked SQ room and chain length. */
-  push(op: IoOp, options: SubmitOptions | undefined): number {
-    const signal = options?.signal;
-    const entry = new IoEntry(
-      this,
-      ++this.#seq,
-      op,
-      op.type,
-      options?.userData,
-      options?.timeout,
-      options?.link === true,
-      signal,
-      this.#clock.recent(),
-    );
+  /** Queues a validated op with its validated options; the caller checked SQ room and chain length. */
+  push(op: IoOp, userData: unknown, timeout: number | undefined, link: boolean, signal: AbortSignal | undefined): number {
+    const entry = new IoEntry(this, ++this.#seq, op, op.type, userData, timeout, link, signal, this.#clock.recent());
     const pred = this.#openChain;
     if (pred !== null) {
       pred.next = entry;

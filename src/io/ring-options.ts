@@ -1,7 +1,8 @@
 import { describeValue } from "../errors.js";
 import type { Clock } from "../kernel/clock.js";
 import { BUILTIN_HANDLERS } from "./builtin-ops.js";
-import type { IoHandler, IoRingOptions, SubmitOptions } from "./types.js";
+import type { BatchItem } from "./io-ring.js";
+import type { IoHandler, IoOp, IoRingOptions, SubmitOptions } from "./types.js";
 
 /** Linux's `IORING_MAX_ENTRIES`: both queues are preallocated, so their size is bounded. */
 export const MAX_ENTRIES = 32_768;
@@ -95,20 +96,35 @@ export function validateSubmitOptions(options: SubmitOptions): void {
   if (options === null || typeof options !== "object") {
     throw new TypeError(`Submit options must be an object, got ${describeValue(options)}`);
   }
-  const { timeout, link, signal } = options;
+  validateSubmitFields(options.timeout, options.link, options.signal);
+}
+
+/** Checks the `timeout`, `link` and `signal` of a submission, naming the value at fault. */
+export function validateSubmitFields(timeout: unknown, link: unknown, signal: unknown): void {
   if (timeout !== undefined && (typeof timeout !== "number" || !Number.isFinite(timeout) || timeout < 0)) {
     throw new RangeError(`Expected \`timeout\` to be a finite number of ms >= 0, got ${describeValue(timeout)}`);
   }
   if (link !== undefined && typeof link !== "boolean") {
     throw new TypeError(`Expected \`link\` to be a boolean, got ${describeValue(link)}`);
   }
+  const s = signal as Partial<AbortSignal> | null;
   if (
-    signal !== undefined &&
-    (signal === null ||
-      typeof signal !== "object" ||
-      typeof signal.aborted !== "boolean" ||
-      typeof signal.addEventListener !== "function")
+    s !== undefined &&
+    (s === null || typeof s !== "object" || typeof s.aborted !== "boolean" || typeof s.addEventListener !== "function")
   ) {
     throw new TypeError(`Expected \`signal\` to be an AbortSignal, got ${describeValue(signal)}`);
   }
+}
+
+/** The options of a batch item: `undefined` for a bare op, the item itself for `{ op, ...options }`. */
+export function optionsOf(item: BatchItem): SubmitOptions | undefined {
+  if (item === null || typeof item !== "object") {
+    throw new TypeError(`Expected an op or { op, ...options }, got ${describeValue(item)}`);
+  }
+  return typeof (item as { type?: unknown }).type === "string" ? undefined : (item as SubmitOptions);
+}
+
+/** The op of a batch item. */
+export function opOf(item: BatchItem): IoOp {
+  return optionsOf(item) === undefined ? (item as IoOp) : (item as { op: IoOp }).op;
 }
