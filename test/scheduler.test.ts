@@ -101,6 +101,22 @@ describe("Scheduler", () => {
     expect(infos[0].timeQueued).toBe(5);
   });
 
+  it("counts time paused or blocked as neither queued nor running", () => {
+    const { sched, clock } = virtualScheduler();
+    const infos: ReturnType<Scheduler["ps"]> = [];
+    const t = sched.spawn(function* () {
+      yield* sleep(10);
+      infos.push(...sched.ps());
+    });
+    sched.pause(t.tid);
+    clock.advance(7);
+    sched.resume(t.tid);
+    clock.advance(2);
+    sched.runSync();
+    expect(infos[0]).toMatchObject({ created: 0, started: 9, switches: 2, timeRunning: 0 });
+    expect(infos[0].timeQueued).toBe(2);
+  });
+
   it("emits spawn and exit once per task with its tid", () => {
     const { sched } = virtualScheduler();
     const spawned: number[] = [];

@@ -34,7 +34,6 @@ export class Kernel implements TimerSource, ContextHost {
   live = 0;
   nextTid = 1;
   timerSeq = 0;
-  current: Task | null = null;
   /** Whether anyone listens to slice starts / wake-ups; refreshed once per pass. */
   traceRun = false;
   traceWake = false;
@@ -113,11 +112,30 @@ export class Kernel implements TimerSource, ContextHost {
   enqueue(task: Task): void {
     if (task.paused) {
       task.status = "paused";
+      this.#leaveQueue(task);
       return;
     }
+    if (task.off) {
+      task.off = false;
+      task.timeBlocked += this.timingNow;
+    }
     task.status = "ready";
-    task.readyAt = this.#lastNow;
     this.ready.push(task);
+  }
+
+  /** Starts a stretch of blocked (or paused) time, ended by `enqueue`. */
+  #leaveQueue(task: Task): void {
+    if (task.off) return;
+    task.off = true;
+    task.timeBlocked -= this.timingNow;
+  }
+
+  /**
+   * The time of a task's timing events and `ps()`: during a pass, the sample that running time is
+   * shared up to; outside the loop (a wake from a callback, a pause), the clock.
+   */
+  get timingNow(): number {
+    return this.driving ? this.#lastNow : this.clock.now();
   }
 
   /** Wakes a blocked task with a value or an error. Only enqueues. */
@@ -158,7 +176,10 @@ export class Kernel implements TimerSource, ContextHost {
   pause(task: Task): boolean {
     if (!task.alive || task.paused || task.killError !== null) return false;
     task.paused = true;
-    if (task.status === "ready" && this.ready.remove(task)) task.status = "paused";
+    if (task.status === "ready" && this.ready.remove(task)) {
+      task.status = "paused";
+      this.#leaveQueue(task);
+    }
     return true;
   }
 
@@ -279,10 +300,7 @@ export class Kernel implements TimerSource, ContextHost {
   step(task: Task): void {
     const gen = task.gen!;
     task.status = "running";
-    task.switches++;
-    if (task.started < 0) task.started = this.#lastNow;
-    task.timeQueued += this.#lastNow - task.readyAt;
-    this.current = task;
+    if (task.switches++ === 0) task.started = this.#lastNow;
     if (this.traceRun) this.events.running(task);
     let r: IteratorResult<unknown, unknown>;
     try {
@@ -314,17 +332,18 @@ export class Kernel implements TimerSource, ContextHost {
     if (value === undefined) this.enqueue(task);
     else if (value instanceof Syscall) {
       dispatch(this, task, value);
-      this.#dieIfKilledInSlice(task);
+      this.#afterSyscall(task);
     } else this.wake(task, false, badYield(task, value));
   }
 
-  /** Killed during its own slice (by a listener or a handler) and then blocked: die now. */
-  #dieIfKilledInSlice(task: Task): void {
-    if (task.mode === Resume.Return && task.status !== "ready" && this.unblock(task)) this.enqueue(task);
+  /** If the syscall blocked the task, its blocked time starts; if it was also killed during its slice (by a listener or a handler), it dies now. */
+  #afterSyscall(task: Task): void {
+    if (task.status === "ready") return;
+    this.#leaveQueue(task);
+    if (task.mode === Resume.Return && this.unblock(task)) this.enqueue(task);
   }
 
   #sliceDone(task: Task): void {
-    this.current = null;
     this.#recent[this.#recentCount++] = task;
     if (this.#recentCount === SAMPLE) this.sample();
   }

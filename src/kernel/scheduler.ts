@@ -186,7 +186,8 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
   /** The live tasks, in tid order. */
   ps(): TaskInfo[] {
     const out: TaskInfo[] = [];
-    for (const t of this.#k.tasks.values()) if (t.alive) out.push(t.info(this.#k.describeWait(t)));
+    const now = this.#k.timingNow;
+    for (const t of this.#k.tasks.values()) if (t.alive) out.push(t.info(this.#k.describeWait(t), now));
     return out;
   }
 

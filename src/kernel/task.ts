@@ -54,13 +54,18 @@ export class Task implements HeapEntry, TaskRef {
   observed = false;
   handle: { settle(task: Task): void } | null = null;
 
-  // Timing, on the scheduler clock.
+  // Timing, on the scheduler clock. Time queued is derived in `info()`, so the switch path only
+  // counts switches; blocked time is booked when a task leaves or rejoins the ready queue.
   created: number;
-  started = -1;
-  ended = -1;
-  readyAt: number;
-  timeQueued = 0;
+  /** Valid once `switches > 0`. */
+  started = 0;
+  /** Valid once the task has ended. */
+  ended = 0;
   timeRunning = 0;
+  /** Time blocked or paused; while `off`, minus the start of the current stretch. */
+  timeBlocked = 0;
+  /** Off the ready queue (blocked or paused) since a time counted in `timeBlocked`. */
+  off = false;
   switches = 0;
 
   constructor(
@@ -75,7 +80,6 @@ export class Task implements HeapEntry, TaskRef {
     this.parentTask = parentTask;
     this.parent = parentTask === null ? null : parentTask.tid;
     this.created = now;
-    this.readyAt = now;
   }
 
   get alive(): boolean {
@@ -97,7 +101,10 @@ export class Task implements HeapEntry, TaskRef {
     child.prevSibling = child.nextSibling = null;
   }
 
-  info(waitingOn: string): TaskInfo {
+  /** A `ps()` row as of clock time `now`. */
+  info(waitingOn: string, now: number): TaskInfo {
+    const end = this.alive ? now : this.ended;
+    const blocked = this.off ? this.timeBlocked + end : this.timeBlocked;
     return {
       tid: this.tid,
       name: this.name,
@@ -105,9 +112,10 @@ export class Task implements HeapEntry, TaskRef {
       priority: this.priority,
       status: this.status,
       created: this.created,
-      started: this.started < 0 ? null : this.started,
-      ended: this.ended < 0 ? null : this.ended,
-      timeQueued: this.timeQueued,
+      started: this.switches === 0 ? null : this.started,
+      ended: this.alive ? null : this.ended,
+      // Sampled running time can run a little ahead of the clock: clamp.
+      timeQueued: Math.max(0, end - this.created - this.timeRunning - blocked),
       timeRunning: this.timeRunning,
       switches: this.switches,
       waitingOn,
