@@ -74,6 +74,43 @@ describe("IoRing", () => {
     expect(a.batches.length + b.batches.length).toBe(2);
   });
 
+  it("gives each handler call a batch array of its own to keep, between enters of built-in ops", () => {
+    const batches: IoRequest[][] = [];
+    const ring = new IoRing({ handlers: { keep: (requests) => void batches.push(requests) } });
+    const round = (type: string, n: number) => {
+      for (let i = 0; i < n; i++) ring.submit({ type });
+      ring.enter();
+    };
+    round("nop", 3);
+    round("keep", 2);
+    round("nop", 1);
+    round("keep", 1);
+    round("nop", 4);
+    expect(batches.map((b) => b.map((r) => r.seq))).toEqual([[4, 5], [7]]);
+  });
+
+  it("runs ops that a call op's fn submits and enters from inside the handler, then the rest of the batch", () => {
+    const ring = new IoRing();
+    const fn = () => {
+      ring.submit({ type: "nop" });
+      ring.submit({ type: "nop" });
+      ring.enter();
+      return "outer";
+    };
+    ring.submit({ type: "call", fn });
+    ring.submit({ type: "call", fn: () => "second" });
+    ring.submit({ type: "nop" });
+    expect(ring.enter()).toBe(3);
+    const reaped = ring.reap();
+    expect(reaped.map((c) => [c.seq, c.ok, c.value])).toEqual([
+      [4, true, undefined],
+      [5, true, undefined],
+      [1, true, "outer"],
+      [2, true, "second"],
+      [3, true, undefined],
+    ]);
+  });
+
   it("lets a batch handler answer N requests with one backend call", async () => {
     const backendCalls: string[][] = [];
     const mget = async (keys: string[]) => {

@@ -1,24 +1,25 @@
 import { describeValue } from "../errors.js";
 import type { CallOp, IoHandler, IoOp, IoRequest, TimeoutOp } from "./types.js";
 
-const nop: IoHandler = (requests) => {
-  for (const r of requests) r.complete(undefined);
+/** What a built-in op type does with one request. Built-in handlers keep nothing of their batch. */
+export type RequestRunner = (r: IoRequest) => void;
+
+const runNop: RequestRunner = (r) => {
+  r.complete(undefined);
 };
 
-const call: IoHandler<CallOp> = (requests) => {
-  for (const r of requests) {
-    const fn = r.op.fn;
-    let result: unknown;
-    try {
-      // Reading `signal` creates an AbortController; a zero-parameter fn never needs one.
-      result = fn.length > 0 ? fn(r.signal) : (fn as () => unknown)();
-    } catch (error) {
-      r.fail(error);
-      continue;
-    }
-    if (isThenable(result)) settleLater(r, result);
-    else r.complete(result);
+const runCall = (r: IoRequest<CallOp>): void => {
+  const fn = r.op.fn;
+  let result: unknown;
+  try {
+    // Reading `signal` creates an AbortController; a zero-parameter fn never needs one.
+    result = fn.length > 0 ? fn(r.signal) : (fn as () => unknown)();
+  } catch (error) {
+    r.fail(error);
+    return;
   }
+  if (isThenable(result)) settleLater(r, result);
+  else r.complete(result);
 };
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
@@ -43,22 +44,30 @@ const completeNow = (r: IoRequest): void => {
   r.complete(undefined);
 };
 
-const timeout: IoHandler<TimeoutOp> = (requests) => {
-  for (const r of requests) {
-    try {
-      r.after(r.op.ms, completeNow);
-    } catch (error) {
-      r.fail(error); // `ms` was changed after submit: fail this op, not the whole batch
-    }
+const runTimeout = (r: IoRequest<TimeoutOp>): void => {
+  try {
+    r.after(r.op.ms, completeNow);
+  } catch (error) {
+    r.fail(error); // `ms` was changed after submit: fail this op, not the whole batch
   }
 };
 
-/** The handlers every ring has; `register` refuses these types. */
-export const BUILTIN_HANDLERS: ReadonlyMap<string, IoHandler> = new Map<string, IoHandler>([
-  ["nop", nop],
-  ["call", call],
-  ["timeout", timeout],
+/** The built-in op types, one request at a time: the ring runs a batch of these without an array of its own. */
+export const BUILTIN_RUNNERS: ReadonlyMap<string, RequestRunner> = new Map<string, RequestRunner>([
+  ["nop", runNop],
+  ["call", runCall as RequestRunner],
+  ["timeout", runTimeout as RequestRunner],
 ]);
+
+/** The handlers every ring has; `register` refuses these types. */
+export const BUILTIN_HANDLERS: ReadonlyMap<string, IoHandler> = new Map<string, IoHandler>(
+  [...BUILTIN_RUNNERS].map(([type, run]): [string, IoHandler] => [
+    type,
+    (requests) => {
+      for (const r of requests) run(r);
+    },
+  ]),
+);
 
 /** Throws a `TypeError`/`RangeError` naming the value if `op` is not a valid op. */
 export function validateOp(op: unknown): asserts op is IoOp {

@@ -2,7 +2,7 @@ import { OpCancelledError } from "../errors.js";
 import type { Clock } from "../kernel/clock.js";
 import type { TimerSource } from "../kernel/deadlines.js";
 import { CompletionQueue } from "./completion-queue.js";
-import { addToBatch, runHandlers } from "./dispatch.js";
+import { Dispatch } from "./dispatch.js";
 import { IoEntry, type EntryOwner, type Outcome } from "./entry.js";
 import { OpClock } from "./op-clock.js";
 import { RingBuffer } from "./ring-buffer.js";
@@ -23,6 +23,7 @@ export class RingEngine implements EntryOwner {
   readonly #clock: OpClock;
   readonly #standalone: boolean;
   readonly #sq: RingBuffer<IoEntry>;
+  readonly #dispatch = new Dispatch();
   /** Swap-removed through `entry.slot`: O(1) either way, no map per op. */
   readonly #inFlight: IoEntry[] = [];
   /** Linked ops whose predecessor succeeded: dispatched first. */
@@ -114,8 +115,7 @@ export class RingEngine implements EntryOwner {
   enter(): number {
     if (this.#ready.length === 0 && this.#sq.size === 0) return 0;
     const now = this.#clock.now();
-    const groups = new Map<string, IoEntry[]>();
-    let dispatched = this.#startReady(groups, now);
+    let dispatched = this.#startReady(now);
     const sq = this.#sq;
     for (let room = this.#room(); room > 0 && sq.size > 0; room = this.#room()) {
       const head = sq.peek()!;
@@ -128,7 +128,7 @@ export class RingEngine implements EntryOwner {
       if (length > room) break; // a chain goes whole; FIFO order waits for it
       this.#shift();
       this.#queued--;
-      this.#start(head, groups, now);
+      this.#start(head, now);
       dispatched++;
       for (let n = head.next, i = 1; i < length; i++, n = n!.next) {
         this.#shift();
@@ -137,7 +137,7 @@ export class RingEngine implements EntryOwner {
         n!.state = "held";
       }
     }
-    runHandlers(groups, this.handlers, this.#failOne);
+    this.#dispatch.run(this.handlers, this.#failOne);
     return dispatched;
   }
 
@@ -211,16 +211,16 @@ export class RingEngine implements EntryOwner {
     if (this.#sq.shift() === this.#openChain) this.#openChain = null;
   }
 
-  #start(entry: IoEntry, groups: Map<string, IoEntry[]>, now: number): void {
+  #start(entry: IoEntry, now: number): void {
     entry.state = "in-flight";
     entry.startedAt = now;
     entry.slot = this.#inFlight.length;
     this.#inFlight.push(entry);
     this.#clock.armTimeout(entry, now);
-    addToBatch(groups, entry);
+    this.#dispatch.add(entry);
   }
 
-  #startReady(groups: Map<string, IoEntry[]>, now: number): number {
+  #startReady(now: number): number {
     if (this.#ready.length === 0) return 0;
     const ready = this.#ready;
     this.#ready = [];
@@ -228,7 +228,7 @@ export class RingEngine implements EntryOwner {
     for (const entry of ready) {
       if (entry.state !== "held") continue; // cancelled meanwhile
       this.#held--;
-      this.#start(entry, groups, now);
+      this.#start(entry, now);
       started++;
     }
     return started;
@@ -246,8 +246,7 @@ export class RingEngine implements EntryOwner {
 
   #flushReady = (): void => {
     this.#readyScheduled = false;
-    const groups = new Map<string, IoEntry[]>();
-    if (this.#startReady(groups, this.#clock.now()) > 0) runHandlers(groups, this.handlers, this.#failOne);
+    if (this.#startReady(this.#clock.now()) > 0) this.#dispatch.run(this.handlers, this.#failOne);
   };
 
   #cancelChain(first: IoEntry, failed: IoEntry, how: string): void {
