@@ -6,6 +6,7 @@ import { Deadline, type TimerSource } from "./deadlines.js";
 import { Deque } from "./deque.js";
 import { RunQueue } from "./run-queue.js";
 import { Resume, Task } from "./task.js";
+import { TaskTable } from "./task-table.js";
 import { TimerHeap } from "./timer-heap.js";
 import type { TaskOptions, TaskTarget } from "./types.js";
 import type { KernelEvents } from "./events.js";
@@ -25,7 +26,7 @@ export class Kernel implements TimerSource, ContextHost {
   readonly ready = new RunQueue<Task>();
   readonly sleepers = new TimerHeap<Task>();
   readonly deadlines = new TimerHeap<Deadline>();
-  readonly tasks = new Map<number, Task>();
+  readonly tasks = new TaskTable<Task>();
   /** Failed tasks nobody has observed yet; `run()` rejects with the first. */
   readonly failures: Task[] = [];
   readonly virtual: boolean;
@@ -95,7 +96,7 @@ export class Kernel implements TimerSource, ContextHost {
     (gen as Owned)[OWNER] = task.tid;
     task.native = GeneratorPrototype.isPrototypeOf(gen);
     if (limits !== undefined) task.budget = new Budget(limits, parent?.budget ?? null, task.tid, task.name);
-    this.tasks.set(task.tid, task);
+    this.tasks.add(task.tid, task);
     this.live++;
     parent?.addChild(task);
     if (limit !== undefined) {
