@@ -66,6 +66,20 @@ describe("bad input", () => {
     expect(sched.ps().length).toBe(0);
   });
 
+  it("refuses a generator object that already backs a task, however it is handed over", () => {
+    const sched = new Scheduler();
+    function* body() {
+      yield;
+    }
+    const shared = body();
+    sched.spawn(() => shared);
+    expect(() => sched.spawn(shared)).toThrow(/already runs as task #1/);
+    expect(() => sched.spawn(() => shared)).toThrow(/already runs as task #1/);
+    sched.spawn(body);
+    sched.spawn(body);
+    expect(sched.ps().map((t) => t.tid)).toEqual([1, 2, 3]);
+  });
+
   it("throws fork's TypeError into the forking task, not the scheduler", () => {
     const error = caught(function* () {
       yield* fork("nope" as never);

@@ -72,7 +72,8 @@ function wait(k: Kernel, task: Task, tid: unknown): void {
     if (target.parentTask !== task) {
       return k.wake(task, false, new NoSuchTaskError(tid, `it has ended, and only its parent #${target.parent} may collect its result`));
     }
-    target.observed = true;
+    // Only a failure needs marking as seen (an exited task would only allocate its extras).
+    if (target.status !== "exited") target.observed = true;
     k.release(target);
     return k.wake(task, target.status === "exited", target.result);
   }

@@ -1,4 +1,4 @@
-import { checkOptionKeys, DeadlockError, TaskKilledError, TimeoutError, describeValue, isGeneratorLike, type StuckTask } from "../errors.js";
+import { checkOptionKeys, DeadlockError, TaskKilledError, TimeoutError, describeValue, type StuckTask } from "../errors.js";
 import { Syscall } from "../syscalls/syscall.js";
 import type { Clock } from "./clock.js";
 import { VirtualClock } from "./clock.js";
@@ -7,6 +7,7 @@ import { Deque } from "./deque.js";
 import { RunQueue } from "./run-queue.js";
 import { Resume, Task } from "./task.js";
 import { TaskTable } from "./task-table.js";
+import { GeneratorPrototype, TASK_OPTIONS, badYield, claimGenerator, nativeNext, toGenerator, validName, validPriority } from "./target.js";
 import { TimerHeap } from "./timer-heap.js";
 import type { TaskOptions, TaskTarget } from "./types.js";
 import type { KernelEvents } from "./events.js";
@@ -72,12 +73,6 @@ export class Kernel implements TimerSource, ContextHost {
 
   create(target: TaskTarget, options: TaskOptions | undefined, parent: Task | null): Task {
     const gen = toGenerator(target);
-    const owner = (gen as Owned)[OWNER];
-    if (owner !== undefined) {
-      throw new TypeError(
-        `spawn/fork got a generator object that already runs as task #${owner}: one generator cannot back two tasks; call its generator function again for each task`,
-      );
-    }
     if (options !== undefined) {
       if (options === null || typeof options !== "object") {
         throw new TypeError(`task options must be an object like { name: "worker" }, got ${describeValue(options)}`);
@@ -93,7 +88,7 @@ export class Kernel implements TimerSource, ContextHost {
     const limits = options?.budget === undefined ? parent?.budget?.remaining() : Budget.validate(options.budget);
     const now = this.clock.now();
     const task = new Task(this.nextTid++, name, gen, priority, parent, now);
-    (gen as Owned)[OWNER] = task.tid;
+    claimGenerator(target, gen, task.tid);
     task.native = GeneratorPrototype.isPrototypeOf(gen);
     if (limits !== undefined) task.budget = new Budget(limits, parent?.budget ?? null, task.tid, task.name);
     this.tasks.add(task.tid, task);
@@ -219,9 +214,8 @@ export class Kernel implements TimerSource, ContextHost {
   /** Ends a task: record, waiters, children, handle, events. */
   end(task: Task, status: "exited" | "failed" | "killed", result: unknown): void {
     task.status = status;
-    task.result = result;
+    task.send = result;
     task.gen = null;
-    task.ended = this.#lastNow;
     this.live--;
     if (task.timeLimit !== null) this.cancelDeadline(task.timeLimit);
     task.timeLimit = null;
@@ -229,11 +223,14 @@ export class Kernel implements TimerSource, ContextHost {
     for (let c = task.firstChild; c !== null; ) {
       const next = c.nextSibling;
       c.prevSibling = c.nextSibling = null;
-      c.parentTask = null;
-      if (!c.alive) this.tasks.delete(c.tid);
+      if (c.alive) c.orphan();
+      else {
+        c.parentTask = null;
+        this.tasks.delete(c.tid);
+      }
       c = next;
     }
-    task.firstChild = task.lastChild = null;
+    task.clearChildren();
     const parent = task.parentTask;
     if (parent === null) this.tasks.delete(task.tid);
     const waiters = task.waiters;
@@ -469,76 +466,4 @@ export class Kernel implements TimerSource, ContextHost {
         return "";
     }
   }
-}
-
-/** Marks a generator object with the tid of its task: two tasks resuming one generator would steal each other's results. */
-const OWNER = Symbol("yieldos.task");
-type Owned = { [OWNER]?: number };
-
-const TASK_OPTIONS = ["name", "priority", "timeLimit", "budget"] as const;
-
-function toGenerator(target: unknown): Generator<unknown, unknown, unknown> {
-  let gen = target;
-  if (typeof target === "function") {
-    gen = (target as () => unknown)();
-    if (!isGenerator(gen)) {
-      throw new TypeError(
-        `spawn/fork expects a generator function or generator object: ${describeValue(target)} returned ${describeValue(gen)}; declare it with function* (for async work, yield* call(fn) inside a generator)`,
-      );
-    }
-  } else if (!isGenerator(target)) {
-    throw new TypeError(
-      `spawn/fork expects a generator function or generator object, got ${describeValue(target)}; pass function* () { ... } or its call`,
-    );
-  }
-  if (!GeneratorPrototype.isPrototypeOf(gen as object) && typeof (gen as AsyncGenerator)[Symbol.asyncIterator] === "function") {
-    throw new TypeError(
-      `spawn/fork got an async generator (${describeValue(target)}): tasks are sync generators; declare it with function* and do async work with yield* call(fn)`,
-    );
-  }
-  return gen as Generator<unknown, unknown, unknown>;
-}
-
-/** %GeneratorPrototype%: every native generator object inherits from it. */
-const GeneratorPrototype: Generator = Object.getPrototypeOf(Object.getPrototypeOf((function* () {})()));
-/**
- * Its `next`. Each generator function has its own prototype object, so `gen.next` on generators
- * from closures made in a loop is a megamorphic lookup; calling the one shared `next` is not.
- */
-const nativeNext = GeneratorPrototype.next;
-
-function isGenerator(x: unknown): boolean {
-  // A prototype-chain walk stays fast where duck-typed reads would go megamorphic (see nativeNext).
-  if (typeof x === "object" && x !== null && GeneratorPrototype.isPrototypeOf(x)) return true;
-  return (
-    typeof x === "object" &&
-    x !== null &&
-    typeof (x as Generator).next === "function" &&
-    typeof (x as Generator).throw === "function" &&
-    typeof (x as Generator).return === "function"
-  );
-}
-
-function validName(name: unknown, target: unknown): string {
-  if (name === undefined) return (typeof target === "function" && target.name) || "task";
-  if (typeof name !== "string") throw new TypeError(`task name must be a string, got ${describeValue(name)}`);
-  return name;
-}
-
-function validPriority(priority: unknown, parent: Task | null): number {
-  if (priority === undefined) return parent?.priority ?? 0;
-  if (typeof priority !== "number" || !Number.isFinite(priority)) {
-    throw new RangeError(`priority must be a finite number, got ${describeValue(priority)}`);
-  }
-  return priority;
-}
-
-function badYield(task: Task, value: unknown): TypeError {
-  const hint =
-    typeof value === "object" && value !== null && typeof (value as PromiseLike<unknown>).then === "function"
-      ? "to await a promise, use `yield* call(() => promise)`"
-      : typeof value === "object" && value !== null && isGeneratorLike(value)
-        ? "to run a generator in this task, delegate with `yield*`; to run it as its own task, `yield* fork(gen)`"
-        : "yield a syscall (`yield* sleep(10)`, `yield* call(fn)`, ...) or a bare `yield` to switch";
-  return new TypeError(`task #${task.tid} "${task.name}" yielded ${describeValue(value)}, which is not a syscall: ${hint}`);
 }

@@ -11,14 +11,31 @@ export const enum Resume {
   Return = 2,
 }
 
+/** The rarely used part of a task, allocated on first use: most tasks never need it. */
+class TaskExtras {
+  killError: Error | null = null;
+  waiters: Deque<Task> | null = null;
+  timeLimit: Deadline | null = null;
+  paused = false;
+  budget: Budget | null = null;
+  observed = false;
+  handle: { settle(task: Task): void } | null = null;
+  firstChild: Task | null = null;
+  lastChild: Task | null = null;
+  /** The parent's tid, kept once the parent has ended before this task. */
+  orphanOf: number | null = null;
+}
+
 /**
  * The kernel's record of one task. Internal: users see `TaskHandle` and `TaskInfo`.
  * A task is its own sleep-heap entry (`at`, `seq`, `index`), so sleeping allocates nothing.
+ * Fields the run loop touches live here; the rest live in {@link TaskExtras}, behind accessors,
+ * allocated the first time one of them is set.
  */
 export class Task implements HeapEntry, TaskRef {
   status: TaskStatus = "ready";
   gen: Generator<unknown, unknown, unknown> | null;
-  /** What the next resume passes in: a value, or an error for `Resume.Throw`. */
+  /** What the next resume passes in: a value, or an error for `Resume.Throw`. Once ended: the result. */
   send: unknown = undefined;
   mode: Resume = Resume.Next;
   /** A native generator: resumed through the shared `%GeneratorPrototype%.next`. */
@@ -29,38 +46,22 @@ export class Task implements HeapEntry, TaskRef {
   seq = 0;
   index = -1;
 
-  /** Set once a kill starts: the error waiters and `done` get. */
-  killError: Error | null = null;
   /** The thing a blocked task waits on: a task, an I/O wait, a syscall context. */
   blockedOn: unknown = null;
-  waiters: Deque<Task> | null = null;
-  timeLimit: Deadline | null = null;
-  /** Paused tasks are never scheduled; a wake-up while paused waits for `resume`. */
-  paused = false;
-  budget: Budget | null = null;
 
   // Process tree: children in fork order, linked through their sibling fields.
-  readonly parent: number | null;
   /** The parent while it lives and keeps this task's exit record; `null` once orphaned. */
   parentTask: Task | null;
-  firstChild: Task | null = null;
-  lastChild: Task | null = null;
   prevSibling: Task | null = null;
   nextSibling: Task | null = null;
 
-  /** The return value, or the failure. */
-  result: unknown = undefined;
-  /** A failure someone saw (through `Wait` or `done`). */
-  observed = false;
-  handle: { settle(task: Task): void } | null = null;
+  #extras: TaskExtras | null = null;
 
   // Timing, on the scheduler clock. Time queued is derived in `info()`, so the switch path only
   // counts switches; blocked time is booked when a task leaves or rejoins the ready queue.
   created: number;
   /** Valid once `switches > 0`. */
   started = 0;
-  /** Valid once the task has ended. */
-  ended = 0;
   timeRunning = 0;
   /** Time blocked or paused; while `off`, minus the start of the current stretch. */
   timeBlocked = 0;
@@ -78,7 +79,6 @@ export class Task implements HeapEntry, TaskRef {
   ) {
     this.gen = gen;
     this.parentTask = parentTask;
-    this.parent = parentTask === null ? null : parentTask.tid;
     this.created = now;
   }
 
@@ -86,25 +86,111 @@ export class Task implements HeapEntry, TaskRef {
     return this.gen !== null;
   }
 
+  /** The return value, or the failure (valid once ended). */
+  get result(): unknown {
+    return this.send;
+  }
+
+  get parent(): number | null {
+    return this.parentTask !== null ? this.parentTask.tid : (this.#extras?.orphanOf ?? null);
+  }
+
+  /** Forgets the parent, which has ended while this task lives. */
+  orphan(): void {
+    if (this.parentTask === null) return;
+    this.#more().orphanOf = this.parentTask.tid;
+    this.parentTask = null;
+  }
+
+  /** Set once a kill starts: the error waiters and `done` get. */
+  get killError(): Error | null {
+    return this.#extras?.killError ?? null;
+  }
+  set killError(error: Error | null) {
+    if (error !== null || this.#extras !== null) this.#more().killError = error;
+  }
+
+  get waiters(): Deque<Task> | null {
+    return this.#extras?.waiters ?? null;
+  }
+  set waiters(waiters: Deque<Task> | null) {
+    if (waiters !== null || this.#extras !== null) this.#more().waiters = waiters;
+  }
+
+  get timeLimit(): Deadline | null {
+    return this.#extras?.timeLimit ?? null;
+  }
+  set timeLimit(deadline: Deadline | null) {
+    if (deadline !== null || this.#extras !== null) this.#more().timeLimit = deadline;
+  }
+
+  /** Paused tasks are never scheduled; a wake-up while paused waits for `resume`. */
+  get paused(): boolean {
+    return this.#extras !== null && this.#extras.paused;
+  }
+  set paused(paused: boolean) {
+    if (paused || this.#extras !== null) this.#more().paused = paused;
+  }
+
+  get budget(): Budget | null {
+    return this.#extras?.budget ?? null;
+  }
+  set budget(budget: Budget | null) {
+    if (budget !== null || this.#extras !== null) this.#more().budget = budget;
+  }
+
+  /** A failure someone saw (through `Wait` or `done`). */
+  get observed(): boolean {
+    return this.#extras !== null && this.#extras.observed;
+  }
+  set observed(observed: boolean) {
+    if (observed || this.#extras !== null) this.#more().observed = observed;
+  }
+
+  get handle(): { settle(task: Task): void } | null {
+    return this.#extras?.handle ?? null;
+  }
+  set handle(handle: { settle(task: Task): void } | null) {
+    if (handle !== null || this.#extras !== null) this.#more().handle = handle;
+  }
+
+  get firstChild(): Task | null {
+    return this.#extras?.firstChild ?? null;
+  }
+
+  get lastChild(): Task | null {
+    return this.#extras?.lastChild ?? null;
+  }
+
+  #more(): TaskExtras {
+    return (this.#extras ??= new TaskExtras());
+  }
+
   addChild(child: Task): void {
-    child.prevSibling = this.lastChild;
-    if (this.lastChild !== null) this.lastChild.nextSibling = child;
-    else this.firstChild = child;
-    this.lastChild = child;
+    const x = this.#more();
+    child.prevSibling = x.lastChild;
+    if (x.lastChild !== null) x.lastChild.nextSibling = child;
+    else x.firstChild = child;
+    x.lastChild = child;
   }
 
   removeChild(child: Task): void {
+    const x = this.#more();
     if (child.prevSibling !== null) child.prevSibling.nextSibling = child.nextSibling;
-    else this.firstChild = child.nextSibling;
+    else x.firstChild = child.nextSibling;
     if (child.nextSibling !== null) child.nextSibling.prevSibling = child.prevSibling;
-    else this.lastChild = child.prevSibling;
+    else x.lastChild = child.prevSibling;
     child.prevSibling = child.nextSibling = null;
   }
 
-  /** A `ps()` row as of clock time `now`. */
+  /** Drops the links to all children (they are orphaned or freed by the caller). */
+  clearChildren(): void {
+    if (this.#extras !== null) this.#extras.firstChild = this.#extras.lastChild = null;
+  }
+
+  /** The `ps()` row of a live task as of clock time `now`. */
   info(waitingOn: string, now: number): TaskInfo {
-    const end = this.alive ? now : this.ended;
-    const blocked = this.off ? this.timeBlocked + end : this.timeBlocked;
+    const blocked = this.off ? this.timeBlocked + now : this.timeBlocked;
     return {
       tid: this.tid,
       name: this.name,
@@ -113,9 +199,9 @@ export class Task implements HeapEntry, TaskRef {
       status: this.status,
       created: this.created,
       started: this.switches === 0 ? null : this.started,
-      ended: this.alive ? null : this.ended,
+      ended: null,
       // Sampled running time can run a little ahead of the clock: clamp.
-      timeQueued: Math.max(0, end - this.created - this.timeRunning - blocked),
+      timeQueued: Math.max(0, now - this.created - this.timeRunning - blocked),
       timeRunning: this.timeRunning,
       switches: this.switches,
       waitingOn,
