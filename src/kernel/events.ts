@@ -74,7 +74,7 @@ export interface SchedulerEvents {
 
 /** The hooks the kernel calls; the `Scheduler` turns them into events when someone listens. */
 export interface KernelEvents {
-  spawned(task: Task): void;
+  spawned(task: Task, time: number): void;
   exited(task: Task): void;
   killed(task: Task, reason: Error): void;
   running(task: Task): void;

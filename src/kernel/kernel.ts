@@ -6,7 +6,7 @@ import { Deadline, type TimerSource } from "./deadlines.js";
 import { Deque } from "./deque.js";
 import { RunQueue } from "./run-queue.js";
 import { Resume, Task } from "./task.js";
-import { TaskTable } from "./task-table.js";
+import { TaskTable, Time } from "./task-table.js";
 import { GeneratorPrototype, TASK_OPTIONS, badYield, claimGenerator, nativeNext, toGenerator, validName, validPriority } from "./target.js";
 import { TimerHeap } from "./timer-heap.js";
 import type { TaskOptions, TaskTarget } from "./types.js";
@@ -87,11 +87,12 @@ export class Kernel implements TimerSource, ContextHost {
     }
     const limits = options?.budget === undefined ? parent?.budget?.remaining() : Budget.validate(options.budget);
     const now = this.clock.now();
-    const task = new Task(this.nextTid++, name, gen, priority, parent, now);
+    const task = new Task(this.nextTid++, name, gen, priority, parent);
     claimGenerator(target, gen, task.tid);
     task.native = GeneratorPrototype.isPrototypeOf(gen);
     if (limits !== undefined) task.budget = new Budget(limits, parent?.budget ?? null, task.tid, task.name);
     this.tasks.add(task.tid, task);
+    this.tasks.setTime(task.tid, Time.Created, now);
     this.live++;
     parent?.addChild(task);
     if (limit !== undefined) {
@@ -100,7 +101,7 @@ export class Kernel implements TimerSource, ContextHost {
         this.kill(task, new TimeoutError(`task #${task.tid} "${task.name}" ran out of its time limit of ${limit} ms`, limit, task.tid, task.name));
       });
     }
-    this.events.spawned(task);
+    this.events.spawned(task, now);
     this.enqueue(task);
     return task;
   }
@@ -113,7 +114,7 @@ export class Kernel implements TimerSource, ContextHost {
     }
     if (task.off) {
       task.off = false;
-      task.timeBlocked += this.timingNow;
+      this.tasks.addTime(task.tid, Time.Blocked, this.timingNow);
     }
     task.status = "ready";
     this.ready.push(task);
@@ -123,7 +124,7 @@ export class Kernel implements TimerSource, ContextHost {
   #leaveQueue(task: Task): void {
     if (task.off) return;
     task.off = true;
-    task.timeBlocked -= this.timingNow;
+    this.tasks.addTime(task.tid, Time.Blocked, -this.timingNow);
   }
 
   /**
@@ -298,7 +299,7 @@ export class Kernel implements TimerSource, ContextHost {
   step(task: Task): void {
     const gen = task.gen!;
     task.status = "running";
-    if (task.switches++ === 0) task.started = this.#lastNow;
+    if (task.switches++ === 0) this.tasks.setTime(task.tid, Time.Started, this.#lastNow);
     if (this.traceRun) this.events.running(task);
     let r: IteratorResult<unknown, unknown>;
     try {

@@ -187,7 +187,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
   ps(): TaskInfo[] {
     const out: TaskInfo[] = [];
     const now = this.#k.timingNow;
-    for (const t of this.#k.tasks.values()) if (t.alive) out.push(t.info(this.#k.describeWait(t), now));
+    for (const t of this.#k.tasks.values()) if (t.alive) out.push(t.info(this.#k.describeWait(t), now, this.#k.tasks));
     return out;
   }
 
@@ -281,8 +281,8 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     const has = (e: keyof SchedulerEvents) => emitter._eventsCount !== 0 && this.listenerCount(e) > 0;
     const now = () => this.#k.clock.now();
     return {
-      spawned: (t: Task) => {
-        if (has("spawn")) this.#emit("spawn", t.tid, { tid: t.tid, name: t.name, parent: t.parent, priority: t.priority, time: t.created });
+      spawned: (t: Task, time: number) => {
+        if (has("spawn")) this.#emit("spawn", t.tid, { tid: t.tid, name: t.name, parent: t.parent, priority: t.priority, time });
       },
       exited: (t: Task) => {
         if (has("exit")) this.#emit("exit", t.tid, { tid: t.tid, name: t.name, status: t.status as "exited", result: t.result, time: now() });

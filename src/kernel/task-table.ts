@@ -1,9 +1,26 @@
-/** Tids per page: 2^10. */
-const PAGE_BITS = 10;
-const PAGE = 1 << PAGE_BITS;
+/** Tids per page. */
+const PAGE = 1024;
+
+/**
+ * The times kept per task, in ms on the scheduler clock. (Running time, added to every 64 slices,
+ * stays on the task: a field is cheaper to reach there than a page slot.)
+ */
+export const enum Time {
+  Created = 0,
+  Started = 1,
+  /** Blocked or paused; see `Task.off`. */
+  Blocked = 2,
+}
+const TIMES = 3;
 
 class Page<T> {
   readonly slots: (T | undefined)[] = new Array<T | undefined>(PAGE);
+  /**
+   * `TIMES` per slot, so records hold no double fields (each a 16-byte heap number). An array of
+   * unboxed doubles (filled with NaN to make it one from the start), on the heap unlike a
+   * Float64Array's backing store, so heap figures count it.
+   */
+  readonly times = new Array<number>(PAGE * TIMES).fill(NaN);
   live = 0;
 }
 
@@ -11,7 +28,7 @@ class Page<T> {
  * The kernel's records by tid. Tids are handed out in increasing order from 1, so the table is an
  * array of pages of 1,024 slots: `get`, `set` and `delete` are O(1) array accesses, and a page is
  * freed once every tid it holds has been handed out and deleted. What stays behind is one
- * directory entry (8 bytes) per 1,024 tids ever made.
+ * directory entry (8 bytes) per 1,024 tids ever made. Each page also holds its tasks' {@link Time}s.
  */
 export class TaskTable<T> {
   #pages: (Page<T> | undefined)[] = [];
@@ -36,6 +53,7 @@ export class TaskTable<T> {
       this.#top = index;
     }
     page.slots[tid % PAGE] = record;
+    page.times.fill(0, (tid % PAGE) * TIMES, (tid % PAGE + 1) * TIMES);
     page.live++;
   }
 
@@ -45,6 +63,22 @@ export class TaskTable<T> {
     if (page === undefined || page.slots[tid % PAGE] === undefined) return;
     page.slots[tid % PAGE] = undefined;
     if (--page.live === 0 && index < this.#top) this.#pages[index] = undefined;
+  }
+
+  /** A time of `tid`; `NaN` once its page is freed. */
+  time(tid: number, which: Time): number {
+    const page = this.#pages[Math.floor(tid / PAGE)];
+    return page === undefined ? NaN : page.times[(tid % PAGE) * TIMES + which];
+  }
+
+  setTime(tid: number, which: Time, value: number): void {
+    const page = this.#pages[Math.floor(tid / PAGE)];
+    if (page !== undefined) page.times[(tid % PAGE) * TIMES + which] = value;
+  }
+
+  addTime(tid: number, which: Time, delta: number): void {
+    const page = this.#pages[Math.floor(tid / PAGE)];
+    if (page !== undefined) page.times[(tid % PAGE) * TIMES + which] += delta;
   }
 
   /** Pages held in memory. */

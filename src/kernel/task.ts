@@ -2,6 +2,7 @@ import type { Budget } from "./budget.js";
 import type { Deadline } from "./deadlines.js";
 import type { Deque } from "./deque.js";
 import type { HeapEntry } from "./timer-heap.js";
+import { Time, type TaskTable } from "./task-table.js";
 import type { TaskInfo, TaskRef, TaskStatus } from "./types.js";
 
 /** How the run loop resumes a task next. */
@@ -57,16 +58,11 @@ export class Task implements HeapEntry, TaskRef {
 
   #extras: TaskExtras | null = null;
 
-  // Timing, on the scheduler clock. Time queued is derived in `info()`, so the switch path only
-  // counts switches; blocked time is booked when a task leaves or rejoins the ready queue.
-  created: number;
-  /** Valid once `switches > 0`. */
-  started = 0;
-  timeRunning = 0;
-  /** Time blocked or paused; while `off`, minus the start of the current stretch. */
-  timeBlocked = 0;
-  /** Off the ready queue (blocked or paused) since a time counted in `timeBlocked`. */
+  // Timing: most times are in the task table (see `Time`), so that tasks carry fewer boxed
+  // doubles. Time queued is derived in `info()`.
+  /** Off the ready queue (blocked or paused): `Time.Blocked` holds minus the start of the stretch. */
   off = false;
+  timeRunning = 0;
   switches = 0;
 
   constructor(
@@ -75,11 +71,9 @@ export class Task implements HeapEntry, TaskRef {
     gen: Generator<unknown, unknown, unknown>,
     public priority: number,
     parentTask: Task | null,
-    now: number,
   ) {
     this.gen = gen;
     this.parentTask = parentTask;
-    this.created = now;
   }
 
   get alive(): boolean {
@@ -189,20 +183,22 @@ export class Task implements HeapEntry, TaskRef {
   }
 
   /** The `ps()` row of a live task as of clock time `now`. */
-  info(waitingOn: string, now: number): TaskInfo {
-    const blocked = this.off ? this.timeBlocked + now : this.timeBlocked;
+  info(waitingOn: string, now: number, table: TaskTable<Task>): TaskInfo {
+    const created = table.time(this.tid, Time.Created);
+    const running = this.timeRunning;
+    const blocked = table.time(this.tid, Time.Blocked) + (this.off ? now : 0);
     return {
       tid: this.tid,
       name: this.name,
       parent: this.parent,
       priority: this.priority,
       status: this.status,
-      created: this.created,
-      started: this.switches === 0 ? null : this.started,
+      created,
+      started: this.switches === 0 ? null : table.time(this.tid, Time.Started),
       ended: null,
       // Sampled running time can run a little ahead of the clock: clamp.
-      timeQueued: Math.max(0, now - this.created - this.timeRunning - blocked),
-      timeRunning: this.timeRunning,
+      timeQueued: Math.max(0, now - created - running - blocked),
+      timeRunning: running,
       switches: this.switches,
       waitingOn,
     };
