@@ -1,5 +1,5 @@
 import { checkOptionKeys, DeadlockError, TaskKilledError, TimeoutError, describeValue, type StuckTask } from "../errors.js";
-import { Syscall } from "../syscalls/syscall.js";
+import { Syscall, releaseYielded } from "../syscalls/syscall.js";
 import type { Clock } from "./clock.js";
 import { VirtualClock } from "./clock.js";
 import { Deadline, type TimerSource } from "./deadlines.js";
@@ -330,6 +330,7 @@ export class Kernel implements TimerSource, ContextHost {
     const value = r.value;
     if (value === undefined) this.enqueue(task);
     else if (value instanceof Syscall) {
+      releaseYielded(r);
       dispatch(this, task, value);
       this.#afterSyscall(task);
     } else this.wake(task, false, badYield(task, value));

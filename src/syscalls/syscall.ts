@@ -48,23 +48,48 @@ export const enum Kind {
   Resume = 8,
 }
 
-class SyscallIterator<S, R> implements Iterator<S, R, unknown> {
-  #started = false;
-  constructor(readonly syscall: S) {}
+/**
+ * What `yield* syscall` iterates: it yields the syscall once, then returns what the task is
+ * resumed with. It is its own `IteratorResult`, so a `yield*` allocates this one object, not a
+ * result per step (`yield*` hands the object through to the kernel as is). One is made per
+ * `yield*`, so a syscall object may be yielded by many tasks at once. (No private methods: they
+ * would add a brand field to every instance.)
+ */
+class SyscallIterator<S, R> {
+  value: S | R;
+  /** `undefined` until the first `next()`: nobody reads a result before asking for one. */
+  done: boolean | undefined = undefined;
+
+  constructor(syscall: S) {
+    this.value = syscall;
+  }
 
   next(value?: unknown): IteratorResult<S, R> {
-    if (this.#started) return { value: value as R, done: true };
-    this.#started = true;
-    return { value: this.syscall, done: false };
+    if (this.done === undefined) {
+      this.done = false;
+      return this as IteratorResult<S, R>;
+    }
+    return this.return(value);
   }
 
   return(value?: unknown): IteratorResult<S, R> {
-    return { value: value as R, done: true };
+    this.value = value as R;
+    this.done = true;
+    return this as IteratorResult<S, R>;
   }
 
   throw(error?: unknown): IteratorResult<S, R> {
     throw error;
   }
+}
+
+/**
+ * @internal Called by the kernel once it has taken the syscall out of a task's step result: a
+ * suspended `yield*` keeps its iterator, which is that result, alive until the task resumes, and
+ * the syscall need not live that long (40 bytes for a `Sleep`).
+ */
+export function releaseYielded(result: unknown): void {
+  if (result instanceof SyscallIterator) result.value = undefined;
 }
 
 /**
@@ -101,6 +126,6 @@ export abstract class Syscall<R = unknown> implements Iterable<Syscall<R>> {
   }
 
   [Symbol.iterator](): Iterator<this, R, unknown> {
-    return new SyscallIterator<this, R>(this);
+    return new SyscallIterator<this, R>(this) as Iterator<this, R, unknown>;
   }
 }
