@@ -1,14 +1,25 @@
 import { describeValue } from "../errors.js";
 import type { CallOp, IoHandler, IoOp, IoRequest, TimeoutOp } from "./types.js";
 
-/** What a built-in op type does with one request. Built-in handlers keep nothing of their batch. */
-export type RequestRunner = (r: IoRequest) => void;
+/**
+ * What a built-in op type does with the first `count` requests of `batch`. Built-in handlers keep
+ * nothing of their batch, and each has its own loop, so that every call in it has one target.
+ */
+export type BatchRunner = (batch: readonly IoRequest[], count: number) => void;
 
-const runNop: RequestRunner = (r) => {
-  r.complete(undefined);
+const nops: BatchRunner = (batch, count) => {
+  for (let i = 0; i < count; i++) batch[i].complete(undefined);
 };
 
-const runCall = (r: IoRequest<CallOp>): void => {
+const calls: BatchRunner = (batch, count) => {
+  for (let i = 0; i < count; i++) runCall(batch[i] as IoRequest<CallOp>);
+};
+
+const timeouts: BatchRunner = (batch, count) => {
+  for (let i = 0; i < count; i++) runTimeout(batch[i] as IoRequest<TimeoutOp>);
+};
+
+function runCall(r: IoRequest<CallOp>): void {
   const fn = r.op.fn;
   let result: unknown;
   try {
@@ -20,7 +31,7 @@ const runCall = (r: IoRequest<CallOp>): void => {
   }
   if (isThenable(result)) settleLater(r, result);
   else r.complete(result);
-};
+}
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
   return (
@@ -44,29 +55,24 @@ const completeNow = (r: IoRequest): void => {
   r.complete(undefined);
 };
 
-const runTimeout = (r: IoRequest<TimeoutOp>): void => {
+function runTimeout(r: IoRequest<TimeoutOp>): void {
   try {
     r.after(r.op.ms, completeNow);
   } catch (error) {
     r.fail(error); // `ms` was changed after submit: fail this op, not the whole batch
   }
-};
+}
 
-/** The built-in op types, one request at a time: the ring runs a batch of these without an array of its own. */
-export const BUILTIN_RUNNERS: ReadonlyMap<string, RequestRunner> = new Map<string, RequestRunner>([
-  ["nop", runNop],
-  ["call", runCall as RequestRunner],
-  ["timeout", runTimeout as RequestRunner],
+/** The built-in op types' runners: the ring runs a batch of these without an array of its own. */
+export const BUILTIN_RUNNERS: ReadonlyMap<string, BatchRunner> = new Map<string, BatchRunner>([
+  ["nop", nops],
+  ["call", calls],
+  ["timeout", timeouts],
 ]);
 
 /** The handlers every ring has; `register` refuses these types. */
 export const BUILTIN_HANDLERS: ReadonlyMap<string, IoHandler> = new Map<string, IoHandler>(
-  [...BUILTIN_RUNNERS].map(([type, run]): [string, IoHandler] => [
-    type,
-    (requests) => {
-      for (const r of requests) run(r);
-    },
-  ]),
+  [...BUILTIN_RUNNERS].map(([type, run]): [string, IoHandler] => [type, (requests) => run(requests, requests.length)]),
 );
 
 /** Throws a `TypeError`/`RangeError` naming the value if `op` is not a valid op. */

@@ -1,4 +1,4 @@
-import { BUILTIN_RUNNERS, type RequestRunner } from "./builtin-ops.js";
+import { BUILTIN_RUNNERS, type BatchRunner } from "./builtin-ops.js";
 import type { IoEntry } from "./entry.js";
 import type { IoHandler } from "./types.js";
 
@@ -47,7 +47,7 @@ export class Dispatch {
       first.length = count; // the handler's to keep
       runBatch(type, first, handlers.get(type), fail);
     } else {
-      runEach(first, count, runner, fail);
+      runBuiltin(first, count, runner, fail);
       for (let i = 0; i < count; i++) first[i] = undefined!; // hold no finished op
       this.#first ??= first;
     }
@@ -62,10 +62,10 @@ export class Dispatch {
   }
 }
 
-/** A built-in type's batch: what its handler would do, request by request, without a batch array. */
-function runEach(batch: IoEntry[], count: number, run: RequestRunner, fail: Fail): void {
+/** A built-in type's batch: the first `count` requests of `batch`, which the runner does not keep. */
+function runBuiltin(batch: IoEntry[], count: number, run: BatchRunner, fail: Fail): void {
   try {
-    for (let i = 0; i < count; i++) run(batch[i]);
+    run(batch, count);
   } catch (error) {
     for (let i = 0; i < count; i++) fail(batch[i], error);
   }

@@ -1,8 +1,7 @@
 import { describeValue } from "../errors.js";
 import type { Clock } from "../kernel/clock.js";
 import { BUILTIN_HANDLERS } from "./builtin-ops.js";
-import type { BatchItem } from "./io-ring.js";
-import type { IoHandler, IoOp, IoRingOptions, SubmitOptions } from "./types.js";
+import type { BatchItem, IoHandler, IoOp, IoRingOptions, SubmitOptions } from "./types.js";
 
 /** Linux's `IORING_MAX_ENTRIES`: both queues are preallocated, so their size is bounded. */
 export const MAX_ENTRIES = 32_768;

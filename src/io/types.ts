@@ -243,3 +243,23 @@ export interface RingCounters {
   /** Outcomes that arrived after an op had settled, and were dropped. */
   ignored: number;
 }
+
+/**
+ * Where an op is, as told by {@link IoRing.status}.
+ *
+ * @example
+ * ```ts
+ * const s: OpStatus = ring.status(seq); // "queued" | "in-flight" | "completed" | "unknown"
+ * ```
+ */
+export type OpStatus = "queued" | "in-flight" | "completed" | "unknown";
+
+/**
+ * An item of {@link IoRing.submitBatch}: an op, or `{ op, ...submitOptions }`.
+ *
+ * @example
+ * ```ts
+ * const items: BatchItem[] = [{ type: "nop" }, { op: { type: "nop" }, userData: 2 }];
+ * ```
+ */
+export type BatchItem = IoOp | ({ op: IoOp } & SubmitOptions);
