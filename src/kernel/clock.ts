@@ -67,11 +67,7 @@ class LongTimer {
 
 class VirtualTimer implements HeapEntry {
   index = -1;
-  constructor(
-    public at: number,
-    public seq: number,
-    readonly callback: () => void,
-  ) {}
+  constructor(readonly callback: () => void) {}
 }
 
 /**
@@ -103,8 +99,8 @@ export class VirtualClock implements Clock {
   }
 
   setTimer(at: number, callback: () => void): TimerHandle {
-    const timer = new VirtualTimer(Math.max(at, this.#time), this.#seq++, callback);
-    this.#timers.push(timer);
+    const timer = new VirtualTimer(callback);
+    this.#timers.push(timer, Math.max(at, this.#time), this.#seq++);
     return timer;
   }
 
@@ -114,7 +110,7 @@ export class VirtualClock implements Clock {
 
   /** The time of the earliest armed timer, or `undefined`. */
   nextTimer(): number | undefined {
-    return this.#timers.peek()?.at;
+    return this.#timers.size === 0 ? undefined : this.#timers.peekAt();
   }
 
   /** Moves time forward by `ms`, firing due timers in order. */
@@ -129,10 +125,10 @@ export class VirtualClock implements Clock {
   advanceTo(time: number): void {
     if (Number.isNaN(time)) throw new RangeError(`VirtualClock.advanceTo expects a number, got NaN`);
     for (;;) {
-      const next = this.#timers.peek();
-      if (next === undefined || next.at > time) break;
-      this.#timers.pop();
-      if (next.at > this.#time) this.#time = next.at;
+      const at = this.#timers.peekAt();
+      if (at === Infinity || at > time) break;
+      const next = this.#timers.pop()!;
+      if (at > this.#time) this.#time = at;
       next.callback();
     }
     if (time > this.#time && Number.isFinite(time)) this.#time = time;

@@ -1,14 +1,10 @@
 import type { Clock, TimerHandle } from "./clock.js";
 import { TimerHeap, type HeapEntry } from "./timer-heap.js";
 
-/** A callback due at clock time `at`; cancel it through the {@link TimerSource} that made it. */
+/** A callback due at a clock time (kept by its heap); cancel it through the {@link TimerSource} that made it. */
 export class Deadline implements HeapEntry {
   index = -1;
-  constructor(
-    public at: number,
-    public seq: number,
-    readonly fire: () => void,
-  ) {}
+  constructor(readonly fire: () => void) {}
 }
 
 /**
@@ -46,8 +42,8 @@ export class Timers implements TimerSource {
   }
 
   addDeadline(at: number, fire: () => void): Deadline {
-    const deadline = new Deadline(at, this.#seq++, fire);
-    this.#heap.push(deadline);
+    const deadline = new Deadline(fire);
+    this.#heap.push(deadline, at, this.#seq++);
     this.#arm();
     return deadline;
   }
@@ -58,12 +54,12 @@ export class Timers implements TimerSource {
   }
 
   #arm(): void {
-    const next = this.#heap.peek();
-    if (next === undefined) return this.#disarm();
-    if (next.at >= this.#armedAt) return;
+    const at = this.#heap.peekAt();
+    if (at === Infinity) return this.#disarm();
+    if (at >= this.#armedAt) return;
     this.#disarm();
-    this.#armedAt = next.at;
-    this.#handle = this.#clock.setTimer(next.at, this.#onTimer);
+    this.#armedAt = at;
+    this.#handle = this.#clock.setTimer(at, this.#onTimer);
   }
 
   #disarm(): void {
@@ -77,12 +73,7 @@ export class Timers implements TimerSource {
     this.#armedAt = Infinity;
     this.#handle = undefined;
     const now = this.#clock.now();
-    for (;;) {
-      const next = this.#heap.peek();
-      if (next === undefined || next.at > now) break;
-      this.#heap.pop();
-      next.fire();
-    }
+    while (this.#heap.size > 0 && this.#heap.peekAt() <= now) this.#heap.pop()!.fire();
     this.#arm();
   };
 }

@@ -372,8 +372,8 @@ export class Kernel implements TimerSource, ContextHost {
   // ---- timers ------------------------------------------------------------------------------
 
   addDeadline(at: number, fire: () => void): Deadline {
-    const d = new Deadline(at, this.timerSeq++, fire);
-    this.deadlines.push(d);
+    const d = new Deadline(fire);
+    this.deadlines.push(d, at, this.timerSeq++);
     this.poke();
     return d;
   }
@@ -383,10 +383,8 @@ export class Kernel implements TimerSource, ContextHost {
   }
 
   sleep(task: Task, ms: number): void {
-    task.at = this.clock.now() + ms;
-    task.seq = this.timerSeq++;
     task.status = "sleeping";
-    this.sleepers.push(task);
+    this.sleepers.push(task, this.clock.now() + ms, this.timerSeq++);
   }
 
   /** Fires sleepers and deadlines due at `now`, in `(at, seq)` order. */
@@ -394,26 +392,22 @@ export class Kernel implements TimerSource, ContextHost {
     const sleepers = this.sleepers;
     const deadlines = this.deadlines;
     for (;;) {
-      const s = sleepers.peek();
-      const d = deadlines.peek();
-      const sDue = s !== undefined && s.at <= now;
-      const dDue = d !== undefined && d.at <= now;
+      const sAt = sleepers.peekAt();
+      const dAt = deadlines.peekAt();
+      const sDue = sAt <= now;
+      const dDue = dAt <= now;
       if (!sDue && !dDue) return;
-      if (sDue && (!dDue || s.at < d!.at || (s.at === d!.at && s.seq < d!.seq))) {
-        sleepers.pop();
-        this.wake(s, true, undefined);
+      if (sDue && (!dDue || sAt < dAt || (sAt === dAt && sleepers.peekSeq() < deadlines.peekSeq()))) {
+        this.wake(sleepers.pop()!, true, undefined);
       } else {
-        deadlines.pop();
-        d!.fire();
+        deadlines.pop()!.fire();
       }
     }
   }
 
   /** The earliest sleeper or deadline, or `Infinity`. */
   nextDeadline(): number {
-    const s = this.sleepers.peek();
-    const d = this.deadlines.peek();
-    return Math.min(s === undefined ? Infinity : s.at, d === undefined ? Infinity : d.at);
+    return Math.min(this.sleepers.peekAt(), this.deadlines.peekAt());
   }
 
   /** Keeps exactly one host timer armed, for the nearest deadline. */
@@ -453,7 +447,7 @@ export class Kernel implements TimerSource, ContextHost {
   describeWait(t: Task): string {
     switch (t.status) {
       case "sleeping":
-        return `sleep until ${t.at}`;
+        return `sleep until ${this.sleepers.atOf(t)}`;
       case "waiting": {
         const target = t.blockedOn as Task;
         return `wait #${target.tid} "${target.name}"`;

@@ -29,7 +29,7 @@ class TaskExtras {
 
 /**
  * The kernel's record of one task. Internal: users see `TaskHandle` and `TaskInfo`.
- * A task is its own sleep-heap entry (`at`, `seq`, `index`), so sleeping allocates nothing.
+ * A task is its own sleep-heap entry (the heap keeps the key), so sleeping allocates nothing.
  * Fields the run loop touches live here; the rest live in {@link TaskExtras}, behind accessors,
  * allocated the first time one of them is set.
  */
@@ -42,9 +42,7 @@ export class Task implements HeapEntry, TaskRef {
   /** A native generator: resumed through the shared `%GeneratorPrototype%.next`. */
   native = false;
 
-  // Sleep-heap entry.
-  at = 0;
-  seq = 0;
+  /** Slot in the sleep heap (which keeps the wake-up time), -1 when not asleep. */
   index = -1;
 
   /** The thing a blocked task waits on: a task, an I/O wait, a syscall context. */

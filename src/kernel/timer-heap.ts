@@ -1,16 +1,26 @@
-/** An entry of a {@link TimerHeap}: ordered by `(at, seq)`, `index` is its slot (-1 when not queued). */
+/** An entry of a {@link TimerHeap}: `index` is its slot, -1 when not queued. */
 export interface HeapEntry {
-  at: number;
-  seq: number;
   index: number;
 }
 
+/** An empty array of unboxed doubles: starting from a double keeps its element kind fixed. */
+function doubles(): number[] {
+  const a = [0.5];
+  a.length = 0;
+  return a;
+}
+
 /**
- * Binary min-heap keyed by `(at, seq)`, with O(log n) removal of any entry through its stored
- * `index`. Entries are the caller's objects, so queueing allocates nothing.
+ * A 4-ary min-heap keyed by `(at, seq)`, with O(log n) removal of any entry through its stored
+ * `index`. Four children per node halve the depth, so a pop moves (and re-indexes) half as many
+ * entries as a binary heap would; the extra comparisons read adjacent keys. Entries are the caller's objects, so queueing allocates nothing; the keys are kept in
+ * arrays parallel to the entries, so comparisons read contiguous doubles instead of following a
+ * pointer to each entry and another to its boxed `at`.
  */
 export class TimerHeap<T extends HeapEntry> {
   #items: T[] = [];
+  #at: number[] = doubles();
+  #seq: number[] = doubles();
 
   get size(): number {
     return this.#items.length;
@@ -20,11 +30,26 @@ export class TimerHeap<T extends HeapEntry> {
     return this.#items[0];
   }
 
-  push(entry: T): void {
-    const items = this.#items;
-    entry.index = items.length;
-    items.push(entry);
-    this.#up(entry.index);
+  /** The earliest `at`, or `Infinity` when empty. */
+  peekAt(): number {
+    return this.#items.length === 0 ? Infinity : this.#at[0];
+  }
+
+  /** The `seq` of the earliest entry (valid when not empty). */
+  peekSeq(): number {
+    return this.#seq[0];
+  }
+
+  /** When a queued `entry` is due. */
+  atOf(entry: T): number {
+    return this.#at[entry.index];
+  }
+
+  push(entry: T, at: number, seq: number): void {
+    this.#items.push(entry);
+    this.#at.push(at);
+    this.#seq.push(seq);
+    this.#up(this.#items.length - 1, entry, at, seq);
   }
 
   pop(): T | undefined {
@@ -43,54 +68,65 @@ export class TimerHeap<T extends HeapEntry> {
     return true;
   }
 
+  /** Moves the last entry into slot `i` and restores the order: up if it beats i's parent, else down. */
   #removeAt(i: number): void {
     const items = this.#items;
-    const removed = items[i];
+    items[i].index = -1;
     const last = items.pop()!;
-    removed.index = -1;
-    if (i < items.length) {
-      items[i] = last;
-      last.index = i;
-      this.#down(i);
-      this.#up(last.index);
-    }
+    const at = this.#at.pop()!;
+    const seq = this.#seq.pop()!;
+    if (i === items.length) return;
+    const p = (i - 1) >> 2;
+    if (i > 0 && (at < this.#at[p] || (at === this.#at[p] && seq < this.#seq[p]))) this.#up(i, last, at, seq);
+    else this.#down(i, last, at, seq);
   }
 
-  #less(a: T, b: T): boolean {
-    return a.at < b.at || (a.at === b.at && a.seq < b.seq);
-  }
-
-  #up(i: number): void {
+  /** Places `entry` with key `(at, seq)` at or above hole `i`. */
+  #up(i: number, entry: T, at: number, seq: number): void {
     const items = this.#items;
-    const entry = items[i];
+    const ats = this.#at;
+    const seqs = this.#seq;
     while (i > 0) {
-      const p = (i - 1) >> 1;
+      const p = (i - 1) >> 2;
+      const pAt = ats[p];
+      if (!(at < pAt || (at === pAt && seq < seqs[p]))) break;
       const parent = items[p];
-      if (!this.#less(entry, parent)) break;
       items[i] = parent;
+      ats[i] = pAt;
+      seqs[i] = seqs[p];
       parent.index = i;
       i = p;
     }
     items[i] = entry;
+    ats[i] = at;
+    seqs[i] = seq;
     entry.index = i;
   }
 
-  #down(i: number): void {
+  /** Places `entry` with key `(at, seq)` at or below hole `i`. */
+  #down(i: number, entry: T, at: number, seq: number): void {
     const items = this.#items;
+    const ats = this.#at;
+    const seqs = this.#seq;
     const n = items.length;
-    const entry = items[i];
     for (;;) {
-      const l = 2 * i + 1;
-      if (l >= n) break;
-      const r = l + 1;
-      const c = r < n && this.#less(items[r], items[l]) ? r : l;
+      const first = 4 * i + 1;
+      if (first >= n) break;
+      let c = first;
+      const end = Math.min(first + 4, n);
+      for (let k = first + 1; k < end; k++) if (ats[k] < ats[c] || (ats[k] === ats[c] && seqs[k] < seqs[c])) c = k;
+      const cAt = ats[c];
+      if (!(cAt < at || (cAt === at && seqs[c] < seq))) break;
       const child = items[c];
-      if (!this.#less(child, entry)) break;
       items[i] = child;
+      ats[i] = cAt;
+      seqs[i] = seqs[c];
       child.index = i;
       i = c;
     }
     items[i] = entry;
+    ats[i] = at;
+    seqs[i] = seq;
     entry.index = i;
   }
 }
