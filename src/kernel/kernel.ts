@@ -86,7 +86,10 @@ export class Kernel implements TimerSource, ContextHost {
       throw new RangeError(`timeLimit must be a finite number of ms >= 0, got ${describeValue(limit)}`);
     }
     const limits = options?.budget === undefined ? parent?.budget?.remaining() : Budget.validate(options.budget);
-    const now = this.clock.now();
+    // A task forked during a pass on a real clock is stamped with the pass's sample, as its start
+    // will be: a clock read costs more than much of a fork. A time limit still reads the clock,
+    // so that it never runs out early; a virtual clock is exact and cheap to read.
+    const now = this.driving && !this.virtual && limit === undefined ? this.#lastNow : this.clock.now();
     const task = new Task(this.nextTid++, name, gen, priority, parent);
     claimGenerator(target, gen, task.tid);
     task.native = GeneratorPrototype.isPrototypeOf(gen);
@@ -267,10 +270,10 @@ export class Kernel implements TimerSource, ContextHost {
     if (this.driving) throw new Error("the scheduler loop is already running: run() and runSync() cannot be re-entered from a task or listener");
     this.driving = true;
     try {
+      this.sample();
       for (;;) {
         this.traceRun = this.events.wants("run");
         this.traceWake = this.events.wants("wake");
-        this.sample();
         this.fireDue(this.#lastNow);
         this.io.flush();
         let n = this.ready.size;
@@ -278,11 +281,14 @@ export class Kernel implements TimerSource, ContextHost {
         if (this.policy === null) while (n-- > 0) this.step(this.ready.shift()!);
         else while (n-- > 0 && this.ready.size > 0) this.step(this.#pick(this.policy));
         this.io.flush();
-        if (hostClock !== null && hostClock.now() >= until) return;
+        // One clock read per pass (on the default real clock, also the host's): it closes this
+        // pass's running time and is the next pass's time.
+        this.sample();
+        if (hostClock !== null && (hostClock === this.clock ? this.#lastNow : hostClock.now()) >= until) return;
       }
     } finally {
       this.driving = false;
-      this.sample();
+      if (this.#recentCount > 0) this.sample();
     }
   }
 
@@ -383,6 +389,8 @@ export class Kernel implements TimerSource, ContextHost {
   }
 
   sleep(task: Task, ms: number): void {
+    // A fresh read, not the pass's sample: that may be a whole sample window old on a real
+    // clock, and a deadline measured from it could end the sleep early.
     task.status = "sleeping";
     this.sleepers.push(task, this.clock.now() + ms, this.timerSeq++);
   }
