@@ -4,6 +4,7 @@ import type { TimerSource } from "../kernel/deadlines.js";
 import { CompletionQueue } from "./completion-queue.js";
 import { Dispatch } from "./dispatch.js";
 import { IoEntry, type EntryOwner, type Outcome } from "./entry.js";
+import { InFlight, findInChains } from "./in-flight.js";
 import { OpClock } from "./op-clock.js";
 import { RingBuffer } from "./ring-buffer.js";
 import type { IoHandler, IoOp, IoRequest, RingCounters } from "./types.js";
@@ -24,8 +25,7 @@ export class RingEngine implements EntryOwner {
   readonly #standalone: boolean;
   readonly #sq: RingBuffer<IoEntry>;
   readonly #dispatch = new Dispatch();
-  /** Swap-removed through `entry.slot`: O(1) either way, no map per op. */
-  readonly #inFlight: IoEntry[] = [];
+  readonly #inFlight = new InFlight();
   /** Linked ops whose predecessor succeeded: dispatched first. */
   #ready: IoEntry[] = [];
   #readyScheduled = false;
@@ -60,7 +60,7 @@ export class RingEngine implements EntryOwner {
   counters(): RingCounters {
     return {
       queued: this.#queued + this.#held,
-      inFlight: this.#inFlight.length,
+      inFlight: this.#inFlight.size,
       unreaped: this.cq.size,
       submitted: this.#submitted,
       completed: this.#completed,
@@ -84,7 +84,7 @@ export class RingEngine implements EntryOwner {
   }
 
   get externalPending(): number {
-    return this.#inFlight.length - this.#clock.waiting;
+    return this.#inFlight.size - this.#clock.waiting;
   }
 
   get dispatchable(): boolean {
@@ -147,10 +147,10 @@ export class RingEngine implements EntryOwner {
     // Every op goes through the SQ in seq order, so the SQ holds exactly seqs head.seq..#seq.
     const head = this.#sq.peek();
     if (head !== undefined && seq >= head.seq) return this.#sq.at(seq - head.seq);
-    for (const entry of this.#inFlight) if (entry.seq === seq) return entry;
+    const entry = this.#inFlight.find(seq);
+    if (entry !== undefined || this.#held === 0) return entry;
     // A held op hangs off the op before it in its chain, which is in flight or ready.
-    if (this.#held > 0) return findInChains(this.#inFlight, seq) ?? findInChains(this.#ready, seq);
-    return undefined;
+    return findInChains(this.#inFlight.toArray(), seq) ?? findInChains(this.#ready, seq);
   }
 
   /** The one place an op ends. The first outcome wins; later ones are counted as ignored. */
@@ -163,7 +163,7 @@ export class RingEngine implements EntryOwner {
     entry.state = "completed";
     if (state === "queued") this.#queued--;
     else if (state === "held") this.#held--;
-    else this.#removeInFlight(entry);
+    else this.#inFlight.remove(entry);
     this.#clock.release(entry);
     if (entry.callerSignal !== undefined) {
       entry.callerSignal.removeEventListener("abort", entry);
@@ -204,7 +204,7 @@ export class RingEngine implements EntryOwner {
   };
 
   #room(): number {
-    return this.cqEntries - (this.#inFlight.length + this.#held + this.cq.size);
+    return this.cqEntries - (this.#inFlight.size + this.#held + this.cq.size);
   }
 
   #shift(): void {
@@ -214,8 +214,7 @@ export class RingEngine implements EntryOwner {
   #start(entry: IoEntry, now: number): void {
     entry.state = "in-flight";
     entry.startedAt = now;
-    entry.slot = this.#inFlight.length;
-    this.#inFlight.push(entry);
+    this.#inFlight.add(entry);
     this.#clock.armTimeout(entry, now);
     this.#dispatch.add(entry);
   }
@@ -257,22 +256,6 @@ export class RingEngine implements EntryOwner {
       entry = next;
     }
   }
-
-  #removeInFlight(entry: IoEntry): void {
-    const last = this.#inFlight.pop()!;
-    if (last !== entry) {
-      this.#inFlight[entry.slot] = last;
-      last.slot = entry.slot;
-    }
-    entry.slot = -1;
-  }
-}
-
-function findInChains(heads: IoEntry[], seq: number): IoEntry | undefined {
-  for (const head of heads) {
-    for (let n: IoEntry | null = head; n !== null; n = n.next) if (n.seq === seq) return n;
-  }
-  return undefined;
 }
 
 function chainError(entry: IoEntry, failed: IoEntry, how: string): OpCancelledError {
