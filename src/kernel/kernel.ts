@@ -3,7 +3,6 @@ import { Syscall, releaseYielded } from "../syscalls/syscall.js";
 import type { Clock } from "./clock.js";
 import { VirtualClock } from "./clock.js";
 import { Deadline, type TimerSource } from "./deadlines.js";
-import { Deque } from "./deque.js";
 import { RunQueue } from "./run-queue.js";
 import { Resume, Task } from "./task.js";
 import { TaskTable, Time } from "./task-table.js";

@@ -90,7 +90,7 @@ export class Task implements HeapEntry, TaskRef {
   /** Forgets the parent, which has ended while this task lives. */
   orphan(): void {
     if (this.parentTask === null) return;
-    this.#more().orphanOf = this.parentTask.tid;
+    this.more().orphanOf = this.parentTask.tid;
     this.parentTask = null;
   }
 
@@ -99,21 +99,21 @@ export class Task implements HeapEntry, TaskRef {
     return this.#extras?.killError ?? null;
   }
   set killError(error: Error | null) {
-    if (error !== null || this.#extras !== null) this.#more().killError = error;
+    if (error !== null || this.#extras !== null) this.more().killError = error;
   }
 
   get waiters(): Deque<Task> | null {
     return this.#extras?.waiters ?? null;
   }
   set waiters(waiters: Deque<Task> | null) {
-    if (waiters !== null || this.#extras !== null) this.#more().waiters = waiters;
+    if (waiters !== null || this.#extras !== null) this.more().waiters = waiters;
   }
 
   get timeLimit(): Deadline | null {
     return this.#extras?.timeLimit ?? null;
   }
   set timeLimit(deadline: Deadline | null) {
-    if (deadline !== null || this.#extras !== null) this.#more().timeLimit = deadline;
+    if (deadline !== null || this.#extras !== null) this.more().timeLimit = deadline;
   }
 
   /** Paused tasks are never scheduled; a wake-up while paused waits for `resume`. */
@@ -121,14 +121,14 @@ export class Task implements HeapEntry, TaskRef {
     return this.#extras !== null && this.#extras.paused;
   }
   set paused(paused: boolean) {
-    if (paused || this.#extras !== null) this.#more().paused = paused;
+    if (paused || this.#extras !== null) this.more().paused = paused;
   }
 
   get budget(): Budget | null {
     return this.#extras?.budget ?? null;
   }
   set budget(budget: Budget | null) {
-    if (budget !== null || this.#extras !== null) this.#more().budget = budget;
+    if (budget !== null || this.#extras !== null) this.more().budget = budget;
   }
 
   /** A failure someone saw (through `Wait` or `done`). */
@@ -136,14 +136,14 @@ export class Task implements HeapEntry, TaskRef {
     return this.#extras !== null && this.#extras.observed;
   }
   set observed(observed: boolean) {
-    if (observed || this.#extras !== null) this.#more().observed = observed;
+    if (observed || this.#extras !== null) this.more().observed = observed;
   }
 
   get handle(): { settle(task: Task): void } | null {
     return this.#extras?.handle ?? null;
   }
   set handle(handle: { settle(task: Task): void } | null) {
-    if (handle !== null || this.#extras !== null) this.#more().handle = handle;
+    if (handle !== null || this.#extras !== null) this.more().handle = handle;
   }
 
   get firstChild(): Task | null {
@@ -154,12 +154,13 @@ export class Task implements HeapEntry, TaskRef {
     return this.#extras?.lastChild ?? null;
   }
 
-  #more(): TaskExtras {
+  /** The extras record, made on first use. Not a `#` method: that would add a brand field to every task. */
+  private more(): TaskExtras {
     return (this.#extras ??= new TaskExtras());
   }
 
   addChild(child: Task): void {
-    const x = this.#more();
+    const x = this.more();
     child.prevSibling = x.lastChild;
     if (x.lastChild !== null) x.lastChild.nextSibling = child;
     else x.firstChild = child;
@@ -167,7 +168,7 @@ export class Task implements HeapEntry, TaskRef {
   }
 
   removeChild(child: Task): void {
-    const x = this.#more();
+    const x = this.more();
     if (child.prevSibling !== null) child.prevSibling.nextSibling = child.nextSibling;
     else x.firstChild = child.nextSibling;
     if (child.nextSibling !== null) child.nextSibling.prevSibling = child.prevSibling;
