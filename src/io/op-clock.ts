@@ -56,10 +56,11 @@ export class OpClock {
 
   /** Arms the op's `timeout`, if it has one, from `now` (its dispatch time). */
   armTimeout(entry: IoEntry, now: number): void {
-    if (entry.timeout === undefined) return;
-    entry.timeoutDeadline = this.#timers.addDeadline(now + entry.timeout, () => {
-      entry.timeoutDeadline = null;
-      const ms = entry.timeout!;
+    const more = entry.extra;
+    const ms = more?.timeout;
+    if (ms === undefined) return;
+    more!.timeoutDeadline = this.#timers.addDeadline(now + ms, () => {
+      more!.timeoutDeadline = null;
       const error = new TimeoutError(`op #${entry.seq} "${entry.type}" timed out after ${ms} ms`, ms);
       this.#settle(entry, "timeout", undefined, error);
     });
@@ -73,32 +74,36 @@ export class OpClock {
       throw new TypeError(`Expected the after() callback to be a function, got ${describeValue(fn)}`);
     }
     if (entry.state !== "in-flight") return;
-    if (entry.clockDeadline !== null) {
+    const more = entry.more;
+    if (more.clockDeadline !== null) {
       throw new Error(`op #${entry.seq} "${entry.type}" already waits on after(); call after() again from its callback`);
     }
-    entry.afterFn = fn;
-    entry.clockDeadline = this.#timers.addDeadline(this.#clock.now() + ms, () => this.#fire(entry));
+    more.afterFn = fn;
+    more.clockDeadline = this.#timers.addDeadline(this.#clock.now() + ms, () => this.#fire(entry));
     this.waiting++;
   }
 
   /** Drops the deadlines of an op that settled. */
   release(entry: IoEntry): void {
-    if (entry.timeoutDeadline !== null) {
-      this.#timers.cancelDeadline(entry.timeoutDeadline);
-      entry.timeoutDeadline = null;
+    const more = entry.extra;
+    if (more === null) return;
+    if (more.timeoutDeadline !== null) {
+      this.#timers.cancelDeadline(more.timeoutDeadline);
+      more.timeoutDeadline = null;
     }
-    if (entry.clockDeadline !== null) {
-      this.#timers.cancelDeadline(entry.clockDeadline);
-      entry.clockDeadline = null;
-      entry.afterFn = null;
+    if (more.clockDeadline !== null) {
+      this.#timers.cancelDeadline(more.clockDeadline);
+      more.clockDeadline = null;
+      more.afterFn = null;
       this.waiting--;
     }
   }
 
   #fire(entry: IoEntry): void {
-    const fn = entry.afterFn!;
-    entry.clockDeadline = null;
-    entry.afterFn = null;
+    const more = entry.extra!;
+    const fn = more.afterFn!;
+    more.clockDeadline = null;
+    more.afterFn = null;
     this.waiting--;
     try {
       fn(entry);

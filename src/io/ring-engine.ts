@@ -93,7 +93,12 @@ export class RingEngine implements EntryOwner {
 
   /** Queues a validated op with its validated options; the caller checked SQ room and chain length. */
   push(op: IoOp, userData: unknown, timeout: number | undefined, link: boolean, signal: AbortSignal | undefined): number {
-    const entry = new IoEntry(this, ++this.#seq, op, op.type, userData, timeout, link, signal, this.#clock.recent());
+    const entry = new IoEntry(this, ++this.#seq, op, op.type, userData, link, this.#clock.recent());
+    if (timeout !== undefined || signal !== undefined) {
+      const more = entry.more;
+      more.timeout = timeout;
+      more.callerSignal = signal;
+    }
     const pred = this.#openChain;
     if (pred !== null) {
       pred.next = entry;
@@ -165,9 +170,10 @@ export class RingEngine implements EntryOwner {
     else if (state === "held") this.#held--;
     else this.#inFlight.remove(entry);
     this.#clock.release(entry);
-    if (entry.callerSignal !== undefined) {
-      entry.callerSignal.removeEventListener("abort", entry);
-      entry.callerSignal = undefined;
+    const callerSignal = entry.extra?.callerSignal;
+    if (callerSignal !== undefined) {
+      callerSignal.removeEventListener("abort", entry);
+      entry.extra!.callerSignal = undefined;
     }
     entry.completedAt = this.#clock.recent();
     if (outcome === "ok") {
@@ -196,7 +202,7 @@ export class RingEngine implements EntryOwner {
 
   abortedBySignal(entry: IoEntry): void {
     if (entry.state === "completed") return;
-    this.settle(entry, "cancelled", undefined, new OpCancelledError(entry.seq, entry.type, entry.callerSignal?.reason));
+    this.settle(entry, "cancelled", undefined, new OpCancelledError(entry.seq, entry.type, entry.extra?.callerSignal?.reason));
   }
 
   #failOne = (entry: IoEntry, error: unknown): void => {
