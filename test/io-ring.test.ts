@@ -59,7 +59,7 @@ describe("IoRing", () => {
       expect(c.startedAt).toBeLessThanOrEqual(c.completedAt);
     }
     expect(slowCall.submittedAt).toBeGreaterThanOrEqual(before);
-    expect(slowCall.completedAt - slowCall.startedAt).toBeGreaterThanOrEqual(19);
+    expect(slowCall.completedAt - slowCall.startedAt).toBeGreaterThanOrEqual(15); // a fresh reading, not the enter() one
     expect(lateNop.submittedAt).toBeGreaterThanOrEqual(later);
   });
   it("calls each handler once per enter with every request of its type, in submit order", () => {
