@@ -49,8 +49,6 @@ export class IoEntry implements IoRequest, Completion {
   slot = -1;
   /** The op linked after this one, if this one was submitted with `link`. */
   next: IoEntry | null = null;
-  /** 1 for a chain head (or an unlinked op), n for the n-th op of a link chain. */
-  chainLength = 1;
   /** See {@link more}. */
   extra: EntryExtra | null = null;
   readonly #owner: EntryOwner;
@@ -61,7 +59,6 @@ export class IoEntry implements IoRequest, Completion {
     readonly op: IoOp,
     readonly type: string,
     readonly userData: unknown,
-    readonly link: boolean,
     readonly submittedAt: number,
   ) {
     this.#owner = owner;

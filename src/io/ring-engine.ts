@@ -31,6 +31,8 @@ export class RingEngine implements EntryOwner {
   #readyScheduled = false;
   /** The last op submitted, while it has `link` and is still in the SQ: the next op joins its chain. */
   #openChain: IoEntry | null = null;
+  /** How many ops the open chain has. */
+  #openChainLength = 0;
   #seq = 0;
   #queued = 0;
   #held = 0;
@@ -80,7 +82,7 @@ export class RingEngine implements EntryOwner {
 
   /** Length of the chain the next op would join (0 if none). */
   get openChainLength(): number {
-    return this.#openChain === null ? 0 : this.#openChain.chainLength;
+    return this.#openChainLength;
   }
 
   get externalPending(): number {
@@ -93,18 +95,16 @@ export class RingEngine implements EntryOwner {
 
   /** Queues a validated op with its validated options; the caller checked SQ room and chain length. */
   push(op: IoOp, userData: unknown, timeout: number | undefined, link: boolean, signal: AbortSignal | undefined): number {
-    const entry = new IoEntry(this, ++this.#seq, op, op.type, userData, link, this.#clock.recent());
+    const entry = new IoEntry(this, ++this.#seq, op, op.type, userData, this.#clock.recent());
     if (timeout !== undefined || signal !== undefined) {
       const more = entry.more;
       more.timeout = timeout;
       more.callerSignal = signal;
     }
     const pred = this.#openChain;
-    if (pred !== null) {
-      pred.next = entry;
-      entry.chainLength = pred.chainLength + 1;
-    }
-    this.#openChain = entry.link ? entry : null;
+    if (pred !== null) pred.next = entry;
+    this.#openChain = link ? entry : null;
+    this.#openChainLength = link ? this.#openChainLength + 1 : 0;
     this.#sq.push(entry);
     this.#queued++;
     this.#submitted++;
@@ -214,7 +214,10 @@ export class RingEngine implements EntryOwner {
   }
 
   #shift(): void {
-    if (this.#sq.shift() === this.#openChain) this.#openChain = null;
+    if (this.#sq.shift() === this.#openChain) {
+      this.#openChain = null;
+      this.#openChainLength = 0;
+    }
   }
 
   #start(entry: IoEntry, now: number): void {
