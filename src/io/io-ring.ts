@@ -48,15 +48,18 @@ export class IoRing {
    * of a class once its last instance dies, and drops the code optimized for them; after six rounds
    * of rings made and dropped with a full GC in between, the re-optimized ring code stopped inlining
    * its hot calls, and every later ring ran 3.5x slower (bench W6: 2.7 instead of 9.5 M nop ops/s).
-   * One live instance of each of the ring's classes keeps that code valid.
+   * One live instance of each of the ring's classes keeps that code valid. Made by the first ring
+   * constructed, not at import, so importing yieldos has no side effect.
    */
-  static readonly #keepShapesAlive = IoRing.#idleRing();
+  static #keepShapesAlive: IoRing | null = null;
+  static #makingIdleRing = false;
 
-  static #idleRing(): IoRing {
+  static #idleRing(): void {
+    IoRing.#makingIdleRing = true;
     const ring = new IoRing({ entries: 1 });
     ring.submit({ type: "nop" });
     ring.enter();
-    return ring;
+    IoRing.#keepShapesAlive = ring;
   }
 
   constructor(options?: IoRingOptions);
@@ -71,6 +74,7 @@ export class IoRing {
       const { timers, onCompletion } = kernel;
       this.#engine = new RingEngine(entries, cqEntries, handlers, kernel.clock ?? timers, timers, onCompletion);
     }
+    if (IoRing.#keepShapesAlive === null && !IoRing.#makingIdleRing) IoRing.#idleRing();
   }
 
   /** Submission-queue slots. */
