@@ -10,6 +10,7 @@ import type { Wait } from "../syscalls/wait.js";
 import { Context } from "./context.js";
 import { Deque } from "./deque.js";
 import type { Kernel } from "./kernel.js";
+import { killTask, pauseTask, resumeTask } from "./signals.js";
 import type { Task } from "./task.js";
 
 /**
@@ -88,7 +89,7 @@ function kill(k: Kernel, task: Task, syscall: Kill): void {
     return k.wake(task, false, new TypeError(`kill(tid) expects an integer tid, got ${describeValue(tid)}`));
   }
   const target = k.tasks.get(tid);
-  const killed = target !== undefined && k.kill(target, new TaskKilledError(target.tid, target.name, syscall.reason));
+  const killed = target !== undefined && killTask(k, target, new TaskKilledError(target.tid, target.name, syscall.reason));
   k.wake(task, true, killed);
 }
 
@@ -116,7 +117,7 @@ function signal(k: Kernel, task: Task, tid: unknown, action: "pause" | "resume")
     return k.wake(task, false, new TypeError(`${action}(tid) expects an integer tid, got ${describeValue(tid)}`));
   }
   const target = k.tasks.get(tid);
-  const done = target !== undefined && (action === "pause" ? k.pause(target) : k.resume(target));
+  const done = target !== undefined && (action === "pause" ? pauseTask(k, target) : resumeTask(k, target));
   k.wake(task, true, done);
 }
 

@@ -1,19 +1,20 @@
-import { checkOptionKeys, DeadlockError, TaskKilledError, TimeoutError, describeValue, type StuckTask } from "../errors.js";
+import { checkOptionKeys, TimeoutError, describeValue } from "../errors.js";
 import { Syscall, releaseYielded } from "../syscalls/syscall.js";
 import type { Clock } from "./clock.js";
 import { VirtualClock } from "./clock.js";
-import { Deadline, type TimerSource } from "./deadlines.js";
+import type { Deadline, TimerSource } from "./deadlines.js";
+import { Clockwork } from "./clockwork.js";
 import { RunQueue } from "./run-queue.js";
 import { Resume, Task } from "./task.js";
 import { TaskTable, Time } from "./task-table.js";
 import { GeneratorPrototype, TASK_OPTIONS, badYield, claimGenerator, nativeNext, toGenerator, validName, validPriority } from "./target.js";
-import { TimerHeap } from "./timer-heap.js";
 import type { TaskOptions, TaskTarget } from "./types.js";
 import type { KernelEvents } from "./events.js";
 import { dispatch } from "./dispatch.js";
 import type { ContextHost } from "./context.js";
 import type { IoBridge } from "./io-bridge.js";
 import { Budget } from "./budget.js";
+import { killTask, unblock } from "./signals.js";
 
 /** Slices between clock samples; time in between is shared evenly among those slices. */
 const SAMPLE = 64;
@@ -24,9 +25,9 @@ const SAMPLE = 64;
  */
 export class Kernel implements TimerSource, ContextHost {
   readonly ready = new RunQueue<Task>();
-  readonly sleepers = new TimerHeap<Task>();
-  readonly deadlines = new TimerHeap<Deadline>();
   readonly tasks = new TaskTable<Task>();
+  /** Sleepers, deadlines and the one host timer. */
+  readonly time: Clockwork;
   /** Failed tasks nobody has observed yet; `run()` rejects with the first. */
   readonly failures: Task[] = [];
   readonly virtual: boolean;
@@ -34,7 +35,6 @@ export class Kernel implements TimerSource, ContextHost {
   externalSyscalls = 0;
   live = 0;
   nextTid = 1;
-  timerSeq = 0;
   /** Whether anyone listens to slice starts / wake-ups; refreshed once per pass. */
   traceRun = false;
   traceWake = false;
@@ -46,8 +46,6 @@ export class Kernel implements TimerSource, ContextHost {
   #lastNow: number;
   #recent: (Task | null)[] = new Array<Task | null>(SAMPLE).fill(null);
   #recentCount = 0;
-  #armedAt = Infinity;
-  #timer: unknown = undefined;
   /** Called by wakers when the loop may be idle-waiting. */
   poke: () => void = () => {};
 
@@ -56,6 +54,7 @@ export class Kernel implements TimerSource, ContextHost {
     readonly events: KernelEvents,
   ) {
     this.virtual = clock instanceof VirtualClock;
+    this.time = new Clockwork(clock);
     this.#lastNow = clock.now();
   }
 
@@ -100,7 +99,7 @@ export class Kernel implements TimerSource, ContextHost {
     if (limit !== undefined) {
       task.timeLimit = this.addDeadline(now + limit, () => {
         task.timeLimit = null;
-        this.kill(task, new TimeoutError(`task #${task.tid} "${task.name}" ran out of its time limit of ${limit} ms`, limit, task.tid, task.name));
+        killTask(this, task, new TimeoutError(`task #${task.tid} "${task.name}" ran out of its time limit of ${limit} ms`, limit, task.tid, task.name));
       });
     }
     this.events.spawned(task, now);
@@ -111,7 +110,7 @@ export class Kernel implements TimerSource, ContextHost {
   enqueue(task: Task): void {
     if (task.paused) {
       task.status = "paused";
-      this.#leaveQueue(task);
+      this.leaveQueue(task);
       return;
     }
     if (task.off) {
@@ -123,7 +122,7 @@ export class Kernel implements TimerSource, ContextHost {
   }
 
   /** Starts a stretch of blocked (or paused) time, ended by `enqueue`. */
-  #leaveQueue(task: Task): void {
+  leaveQueue(task: Task): void {
     if (task.off) return;
     task.off = true;
     this.tasks.addTime(task.tid, Time.Blocked, -this.timingNow);
@@ -147,71 +146,12 @@ export class Kernel implements TimerSource, ContextHost {
     this.enqueue(task);
   }
 
+  readonly #wakeSleeper = (task: Task): void => this.wake(task, true, undefined);
+
   /** A custom syscall completed, maybe from a callback outside the loop. */
   settleSyscall(task: Task, ok: boolean, value: unknown): void {
     this.wake(task, ok, value);
     this.poke();
-  }
-
-  /** Starts killing `task` and its live descendants; `false` if it ended or is already dying. */
-  kill(task: Task, error: TaskKilledError): boolean {
-    if (!task.alive || task.killError !== null) return false;
-    task.killError = error;
-    this.events.killed(task, error);
-    task.paused = false;
-    if (task.timeLimit !== null) this.cancelDeadline(task.timeLimit);
-    task.timeLimit = null;
-    const wasBlocked = this.unblock(task);
-    task.mode = Resume.Return;
-    task.send = undefined;
-    if (wasBlocked) this.enqueue(task);
-    for (let c = task.firstChild; c !== null; c = c.nextSibling) {
-      if (c.alive) this.kill(c, new TaskKilledError(c.tid, c.name, `parent #${task.tid} was killed`));
-    }
-    return true;
-  }
-
-  /** Pauses `task`: it is not scheduled until {@link Kernel.resume}. `false` if ended or paused. */
-  pause(task: Task): boolean {
-    if (!task.alive || task.paused || task.killError !== null) return false;
-    task.paused = true;
-    if (task.status === "ready" && this.ready.remove(task)) {
-      task.status = "paused";
-      this.#leaveQueue(task);
-    }
-    return true;
-  }
-
-  /** Lets a paused task run again; if it was woken meanwhile it is queued now. */
-  resume(task: Task): boolean {
-    if (!task.alive || !task.paused) return false;
-    task.paused = false;
-    if (task.status === "paused") this.enqueue(task);
-    return true;
-  }
-
-  /** Takes a blocked task off whatever it waits on; returns whether it was blocked. */
-  unblock(task: Task): boolean {
-    switch (task.status) {
-      case "sleeping":
-        this.sleepers.remove(task);
-        break;
-      case "waiting":
-        (task.blockedOn as Task).waiters?.remove(task);
-        break;
-      case "io":
-        this.io.abandon(task);
-        break;
-      case "syscall":
-        (task.blockedOn as { drop(): void }).drop();
-        break;
-      case "paused":
-        break;
-      default:
-        return false;
-    }
-    task.blockedOn = null;
-    return true;
   }
 
   /** Ends a task: record, waiters, children, handle, events. */
@@ -273,7 +213,7 @@ export class Kernel implements TimerSource, ContextHost {
       for (;;) {
         this.traceRun = this.events.wants("run");
         this.traceWake = this.events.wants("wake");
-        this.fireDue(this.#lastNow);
+        this.time.fireDue(this.#lastNow, this.#wakeSleeper);
         this.io.flush();
         let n = this.ready.size;
         if (n === 0) return;
@@ -344,8 +284,8 @@ export class Kernel implements TimerSource, ContextHost {
   /** If the syscall blocked the task, its blocked time starts; if it was also killed during its slice (by a listener or a handler), it dies now. */
   #afterSyscall(task: Task): void {
     if (task.status === "ready") return;
-    this.#leaveQueue(task);
-    if (task.mode === Resume.Return && this.unblock(task)) this.enqueue(task);
+    this.leaveQueue(task);
+    if (task.mode === Resume.Return && unblock(this, task)) this.enqueue(task);
   }
 
   #sliceDone(task: Task): void {
@@ -366,7 +306,7 @@ export class Kernel implements TimerSource, ContextHost {
         recent[i] = null;
         if (task.budget !== null && share > 0 && task.alive) {
           const over = task.budget.chargeRunTime(share, task.tid, task.name);
-          if (over !== null) this.kill(task, over);
+          if (over !== null) killTask(this, task, over);
         }
       }
       this.#recentCount = 0;
@@ -377,96 +317,24 @@ export class Kernel implements TimerSource, ContextHost {
   // ---- timers ------------------------------------------------------------------------------
 
   addDeadline(at: number, fire: () => void): Deadline {
-    const d = new Deadline(fire);
-    this.deadlines.push(d, at, this.timerSeq++);
+    const d = this.time.addDeadline(at, fire);
     this.poke();
     return d;
   }
 
   cancelDeadline(deadline: Deadline): void {
-    this.deadlines.remove(deadline);
+    this.time.cancelDeadline(deadline);
   }
 
   sleep(task: Task, ms: number): void {
     // A fresh read, not the pass's sample: that may be a whole sample window old on a real
     // clock, and a deadline measured from it could end the sleep early.
     task.status = "sleeping";
-    this.sleepers.push(task, this.clock.now() + ms, this.timerSeq++);
-  }
-
-  /** Fires sleepers and deadlines due at `now`, in `(at, seq)` order. */
-  fireDue(now: number): void {
-    const sleepers = this.sleepers;
-    const deadlines = this.deadlines;
-    for (;;) {
-      const sAt = sleepers.peekAt();
-      const dAt = deadlines.peekAt();
-      const sDue = sAt <= now;
-      const dDue = dAt <= now;
-      if (!sDue && !dDue) return;
-      if (sDue && (!dDue || sAt < dAt || (sAt === dAt && sleepers.peekSeq() < deadlines.peekSeq()))) {
-        this.wake(sleepers.pop()!, true, undefined);
-      } else {
-        deadlines.pop()!.fire();
-      }
-    }
-  }
-
-  /** The earliest sleeper or deadline, or `Infinity`. */
-  nextDeadline(): number {
-    return Math.min(this.sleepers.peekAt(), this.deadlines.peekAt());
-  }
-
-  /** Keeps exactly one host timer armed, for the nearest deadline. */
-  arm(onTimer: () => void): void {
-    const next = this.nextDeadline();
-    if (next === this.#armedAt) return;
-    this.disarm();
-    if (next === Infinity) return;
-    this.#armedAt = next;
-    this.#timer = this.clock.setTimer(next, () => {
-      this.#armedAt = Infinity;
-      this.#timer = undefined;
-      onTimer();
-    });
-  }
-
-  disarm(): void {
-    if (this.#armedAt === Infinity) return;
-    this.clock.clearTimer(this.#timer);
-    this.#armedAt = Infinity;
-    this.#timer = undefined;
+    this.time.addSleeper(task, this.clock.now() + ms);
   }
 
   /** Work pending outside the clock: I/O handlers and custom syscalls (API.md Order 7). */
   get externalPending(): number {
     return this.io.externalPending + this.externalSyscalls;
-  }
-
-  deadlock(): DeadlockError {
-    const stuck: StuckTask[] = [];
-    for (const t of this.tasks.values()) {
-      if (t.alive) stuck.push({ tid: t.tid, name: t.name, status: t.status, waitingOn: this.describeWait(t) });
-    }
-    return new DeadlockError(stuck);
-  }
-
-  describeWait(t: Task): string {
-    switch (t.status) {
-      case "sleeping":
-        return `sleep until ${this.sleepers.atOf(t)}`;
-      case "waiting": {
-        const target = t.blockedOn as Task;
-        return `wait #${target.tid} "${target.name}"`;
-      }
-      case "io":
-        return this.io.describe(t);
-      case "syscall":
-        return `syscall ${(t.blockedOn as { syscall: object }).syscall.constructor.name}`;
-      case "paused":
-        return "paused: resume it to continue";
-      default:
-        return "";
-    }
   }
 }

@@ -10,6 +10,8 @@ import type { KernelEvents, SchedulerEvents } from "./events.js";
 import { TaskHandle } from "./handle.js";
 import { IoBridge } from "./io-bridge.js";
 import { Kernel } from "./kernel.js";
+import { killTask, pauseTask, resumeTask } from "./signals.js";
+import { deadlockError, describeWait } from "./describe.js";
 import type { Task } from "./task.js";
 import type { TaskInfo, TaskOptions, TaskTarget } from "./types.js";
 
@@ -147,12 +149,12 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
             k.poke = () => {};
             resolve();
           };
-          k.arm(() => k.poke());
+          k.time.arm(() => k.poke());
         });
       }
       this.#finish();
     } finally {
-      k.disarm();
+      k.time.disarm();
       this.#running = false;
     }
   }
@@ -169,7 +171,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
         k.drive(null, Infinity);
         if (k.live === 0) break;
         if (this.#jumpOrDeadlock()) continue;
-        const blocked = [...k.tasks.values()].filter((t) => t.alive).map((t) => `#${t.tid} "${t.name}" (${k.describeWait(t)})`);
+        const blocked = [...k.tasks.values()].filter((t) => t.alive).map((t) => `#${t.tid} "${t.name}" (${describeWait(k, t)})`);
         throw new Error(`runSync() cannot finish without waiting for real time or pending I/O: ${blocked.join(", ")}; use await sched.run() instead`);
       }
       this.#finish();
@@ -187,7 +189,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
   ps(): TaskInfo[] {
     const out: TaskInfo[] = [];
     const now = this.#k.timingNow;
-    for (const t of this.#k.tasks.values()) if (t.alive) out.push(t.info(this.#k.describeWait(t), now, this.#k.tasks));
+    for (const t of this.#k.tasks.values()) if (t.alive) out.push(t.info(describeWait(this.#k, t), now, this.#k.tasks));
     return out;
   }
 
@@ -198,7 +200,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     }
     const task = this.#k.tasks.get(tid);
     if (task === undefined) return false;
-    const killed = this.#k.kill(task, new TaskKilledError(task.tid, task.name, reason));
+    const killed = killTask(this.#k, task, new TaskKilledError(task.tid, task.name, reason));
     this.#k.poke();
     return killed;
   }
@@ -219,7 +221,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     }
     const task = this.#k.tasks.get(tid);
     if (task === undefined) return false;
-    const done = action === "pause" ? this.#k.pause(task) : this.#k.resume(task);
+    const done = action === "pause" ? pauseTask(this.#k, task) : resumeTask(this.#k, task);
     this.#k.poke();
     return done;
   }
@@ -235,8 +237,8 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
   #jumpOrDeadlock(): boolean {
     const k = this.#k;
     if (k.externalPending > 0) return false;
-    const next = k.nextDeadline();
-    if (next === Infinity) throw k.deadlock();
+    const next = k.time.next();
+    if (next === Infinity) throw deadlockError(k);
     if (!k.virtual) return false;
     (k.clock as VirtualClock).advanceTo(next);
     return true;
