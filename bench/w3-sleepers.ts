@@ -5,6 +5,7 @@
  */
 import { Scheduler, VirtualClock, sleep } from "../src/index.js";
 import { atMost, below, exactly, heapAfterGc, rng, timed, type Workload } from "./harness.js";
+import { watchHostTimers } from "./host-timers.js";
 
 function* sleeper(ms: number): Generator<unknown, void, unknown> {
   yield* sleep(ms);
@@ -169,32 +170,15 @@ export function w3RealOverhead(quick: boolean): Workload {
   };
 }
 
-/** Runs `fn` with `setTimeout`/`clearTimeout` wrapped; returns the most host timers armed at once. */
+/** Runs `fn` with host timers watched; returns the most armed at once. */
 async function maxTimersArmed(fn: () => Promise<void>): Promise<number> {
-  const realSet = globalThis.setTimeout;
-  const realClear = globalThis.clearTimeout;
-  const armed = new Set<unknown>();
-  let max = 0;
-  globalThis.setTimeout = ((callback: (...a: unknown[]) => void, ms?: number, ...args: unknown[]) => {
-    const handle = realSet(() => {
-      armed.delete(handle);
-      callback(...args);
-    }, ms);
-    armed.add(handle);
-    if (armed.size > max) max = armed.size;
-    return handle;
-  }) as typeof setTimeout;
-  globalThis.clearTimeout = ((handle: Parameters<typeof clearTimeout>[0]) => {
-    armed.delete(handle);
-    realClear(handle);
-  }) as typeof clearTimeout;
+  const watch = watchHostTimers();
   try {
     await fn();
   } finally {
-    globalThis.setTimeout = realSet;
-    globalThis.clearTimeout = realClear;
+    watch.restore();
   }
-  return max;
+  return watch.max;
 }
 
 export function w3RealTimers(quick: boolean): Workload {

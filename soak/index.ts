@@ -11,6 +11,7 @@
  * one host timer armed. Prints the figures; exits 1 on any violation.
  */
 import { Scheduler, TaskKilledError, call, fork, kill, sleep, submitIO, wait, type IoHandler } from "../src/index.js";
+import { watchHostTimers } from "../bench/host-timers.js";
 
 const HEAP_BOUND_MB = 2;
 const CYCLES = 1_000_000;
@@ -156,30 +157,7 @@ async function killsInFlight(): Promise<void> {
 async function realClockSleepers(): Promise<void> {
   const TASKS = 10_000;
   const SLEEPS = 3;
-  const realSet = globalThis.setTimeout;
-  const realClear = globalThis.clearTimeout;
-  const armed = new Set<unknown>();
-  let maxArmed = 0;
-  let created = 0;
-  // Counts host timers between setTimeout and their firing or clearTimeout.
-  globalThis.setTimeout = ((fn: (...args: unknown[]) => void, ms?: number, ...args: unknown[]) => {
-    const handle = realSet(
-      (...a: unknown[]) => {
-        armed.delete(handle);
-        fn(...a);
-      },
-      ms,
-      ...args,
-    );
-    armed.add(handle);
-    created++;
-    maxArmed = Math.max(maxArmed, armed.size);
-    return handle;
-  }) as typeof setTimeout;
-  globalThis.clearTimeout = ((handle: Parameters<typeof clearTimeout>[0]) => {
-    armed.delete(handle);
-    realClear(handle);
-  }) as typeof clearTimeout;
+  const timers = watchHostTimers();
   let early = 0;
   const lateMs: number[] = [];
   try {
@@ -208,16 +186,15 @@ async function realClockSleepers(): Promise<void> {
     console.log(
       `real-clock sleepers: ${count(TASKS)} tasks x ${SLEEPS} sleeps of 1-50 ms, and 100 tasks x 5 timeout ops, in ${seconds.toFixed(2)} s`,
     );
-    console.log(`  host timers armed at once: max ${maxArmed} (bound 1) ${maxArmed <= 1 ? "OK" : "FAIL"}; setTimeout calls: ${count(created)}`);
+    console.log(`  host timers armed at once: max ${timers.max} (bound 1) ${timers.max <= 1 ? "OK" : "FAIL"}; setTimeout calls: ${count(timers.created)}`);
     lateMs.sort((a, b) => a - b);
     const at = (q: number) => lateMs[Math.min(lateMs.length - 1, Math.floor(q * lateMs.length))].toFixed(1);
     console.log(`  sleeps that woke early: ${early}; wake-up after the deadline: p50 ${at(0.5)} ms, p99 ${at(0.99)} ms, max ${at(1)} ms`);
-    if (maxArmed > 1) violations.push(`real-clock sleepers: ${maxArmed} host timers armed at once`);
+    if (timers.max > 1) violations.push(`real-clock sleepers: ${timers.max} host timers armed at once`);
     if (early > 0) violations.push(`real-clock sleepers: ${early} sleeps woke before their time`);
-    if (armed.size !== 0) violations.push(`real-clock sleepers: ${armed.size} host timers still armed after run()`);
+    if (timers.armed !== 0) violations.push(`real-clock sleepers: ${timers.armed} host timers still armed after run()`);
   } finally {
-    globalThis.setTimeout = realSet;
-    globalThis.clearTimeout = realClear;
+    timers.restore();
   }
 }
 
