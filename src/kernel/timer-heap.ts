@@ -90,17 +90,10 @@ export class TimerHeap<T extends HeapEntry> {
       const p = (i - 1) >> 2;
       const pAt = ats[p];
       if (!(at < pAt || (at === pAt && seq < seqs[p]))) break;
-      const parent = items[p];
-      items[i] = parent;
-      ats[i] = pAt;
-      seqs[i] = seqs[p];
-      parent.index = i;
+      this.#put(i, items[p], pAt, seqs[p]);
       i = p;
     }
-    items[i] = entry;
-    ats[i] = at;
-    seqs[i] = seq;
-    entry.index = i;
+    this.#put(i, entry, at, seq);
   }
 
   /** Places `entry` with key `(at, seq)` at or below hole `i`. */
@@ -117,16 +110,17 @@ export class TimerHeap<T extends HeapEntry> {
       for (let k = first + 1; k < end; k++) if (ats[k] < ats[c] || (ats[k] === ats[c] && seqs[k] < seqs[c])) c = k;
       const cAt = ats[c];
       if (!(cAt < at || (cAt === at && seqs[c] < seq))) break;
-      const child = items[c];
-      items[i] = child;
-      ats[i] = cAt;
-      seqs[i] = seqs[c];
-      child.index = i;
+      this.#put(i, items[c], cAt, seqs[c]);
       i = c;
     }
-    items[i] = entry;
-    ats[i] = at;
-    seqs[i] = seq;
+    this.#put(i, entry, at, seq);
+  }
+
+  /** Stores `entry` and its key in slot `i`. */
+  #put(i: number, entry: T, at: number, seq: number): void {
+    this.#items[i] = entry;
+    this.#at[i] = at;
+    this.#seq[i] = seq;
     entry.index = i;
   }
 }
