@@ -262,16 +262,10 @@ export class Kernel implements TimerSource, ContextHost {
             : gen.next(send);
     } catch (error) {
       this.#sliceDone(task);
-      if (task.killError !== null) this.end(task, "killed", task.killError);
-      else this.end(task, "failed", error);
-      return;
+      return this.#ended(task, "failed", error);
     }
     this.#sliceDone(task);
-    if (r.done === true) {
-      if (task.killError !== null) this.end(task, "killed", task.killError);
-      else this.end(task, "exited", r.value);
-      return;
-    }
+    if (r.done === true) return this.#ended(task, "exited", r.value);
     const value = r.value;
     if (value === undefined) this.enqueue(task);
     else if (value instanceof Syscall) {
@@ -279,6 +273,12 @@ export class Kernel implements TimerSource, ContextHost {
       dispatch(this, task, value);
       this.#afterSyscall(task);
     } else this.wake(task, false, badYield(task, value));
+  }
+
+  /** The generator finished: as it says, unless a kill is under way, which wins. */
+  #ended(task: Task, status: "exited" | "failed", result: unknown): void {
+    if (task.killError !== null) this.end(task, "killed", task.killError);
+    else this.end(task, status, result);
   }
 
   /** If the syscall blocked the task, its blocked time starts; if it was also killed during its slice (by a listener or a handler), it dies now. */
