@@ -5,6 +5,7 @@ export default defineConfig({
     index: "src/index.ts",
     node: "src/node/index.ts",
     testing: "src/testing/index.ts",
+    agent: "src/agent/index.ts",
   },
   format: ["esm", "cjs"],
   dts: true,

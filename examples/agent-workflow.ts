@@ -13,21 +13,8 @@
 import { mkdir, mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import {
-  Scheduler,
-  VirtualClock,
-  audit,
-  fork,
-  formatAuditRecord,
-  llm,
-  offlineProvider,
-  registerLlm,
-  submitIO,
-  waitAll,
-  type IoOp,
-  type IoRequest,
-  type LlmRequest,
-} from "../src/index.js";
+import { Scheduler, VirtualClock, fork, submitIO, waitAll, type IoOp, type IoRequest } from "../src/index.js";
+import { audit, formatAuditRecord, llm, offlineProvider, registerLlm, type LlmRequest } from "../src/agent/index.js";
 import { fsOps, registerFs } from "../src/node/index.js";
 import { recordTrace, timeline } from "../src/testing/index.js";
 

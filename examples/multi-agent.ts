@@ -8,23 +8,8 @@
  *
  *   npx tsx examples/multi-agent.ts
  */
-import {
-  BudgetExceededError,
-  Scheduler,
-  audit,
-  channel,
-  fork,
-  llm,
-  offlineProvider,
-  pause,
-  registerLlm,
-  resume,
-  sleep,
-  waitAll,
-  wait,
-  type Channel,
-  type ExitEvent,
-} from "../src/index.js";
+import { BudgetExceededError, Scheduler, channel, fork, pause, resume, sleep, waitAll, wait, type Channel, type ExitEvent } from "../src/index.js";
+import { audit, llm, offlineProvider, registerLlm } from "../src/agent/index.js";
 
 interface Job {
   topic: string;

@@ -201,3 +201,23 @@ export class BudgetExceededError extends TaskKilledError {
     this.message = `task #${tid} "${taskName}" exceeded ${budget} (limit ${limit}${owner === tid ? "" : ` of ancestor #${owner}'s budget`})`;
   }
 }
+
+/**
+ * `send` on a channel that was closed (before the send, or while it waited for room).
+ *
+ * @example
+ * ```ts
+ * ch.close();
+ * try { yield* ch.send("late"); } catch (e) { e instanceof ChannelClosedError; } // true
+ * ```
+ */
+export class ChannelClosedError extends Error {
+  override name = "ChannelClosedError";
+  constructor(
+    readonly channel: string,
+    readonly value: unknown,
+    detail: string,
+  ) {
+    super(`send of ${describeValue(value)} on closed channel "${channel}": ${detail}`);
+  }
+}

@@ -37,19 +37,12 @@ export {
   RingFullError,
   OpCancelledError,
   BudgetExceededError,
+  ChannelClosedError,
   type StuckTask,
 } from "./errors.js";
-// Agent layer: LLM syscalls and providers, channels, joins, audit.
-export { llm, llmOp } from "./agent/llm.js";
-export type { LlmMessage, LlmQuery, LlmRequest, LlmAnswer, LlmResult, LlmUsage, LlmCallContext, LlmProvider, LlmOp } from "./agent/llm-types.js";
-export { registerLlm, type LlmService, type LlmServiceOptions, type LlmStats } from "./agent/register-llm.js";
-export { backoffDelay, isRetryable, resolveRetry, type RetryOptions } from "./agent/retry.js";
-export { openAiProvider, type OpenAiProviderOptions } from "./agent/openai-provider.js";
-export { offlineProvider, type OfflineProviderOptions } from "./agent/offline-provider.js";
-export { LlmError, ChannelClosedError, type LlmErrorDetails } from "./agent/errors.js";
-export { Channel, channel, type ChannelOptions, type ReceiveOptions, type Received } from "./agent/channel.js";
-export { Send, Receive } from "./agent/channel-syscalls.js";
-export { waitAll, waitAny, type WaitAllResult, type WaitAnyResult } from "./agent/wait-group.js";
-export type { TidResult } from "./agent/join-watch.js";
-export { race } from "./agent/race.js";
-export { AuditLog, audit, formatAuditRecord, type AuditRecord, type AuditOptions } from "./agent/audit.js";
+// Channels and joins: how tasks talk and wait for each other.
+export { Channel, channel, type ChannelOptions, type ReceiveOptions, type Received } from "./sync/channel.js";
+export { Send, Receive } from "./sync/channel-syscalls.js";
+export { waitAll, waitAny, type WaitAllResult, type WaitAnyResult } from "./sync/wait-group.js";
+export type { TidResult } from "./sync/join-watch.js";
+export { race } from "./sync/race.js";

@@ -1,7 +1,8 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { audit, call, channel, fork, formatAuditRecord, kill, llm, offlineProvider, registerLlm, sleep, wait, type AuditRecord } from "../src/index.js";
+import { call, channel, fork, kill, sleep, wait } from "../src/index.js";
+import { audit, formatAuditRecord, llm, offlineProvider, registerLlm, type AuditRecord } from "../src/agent/index.js";
 import { auditToJsonl } from "../src/node/index.js";
 import { tempDir, virtualScheduler } from "./helpers.js";
 

@@ -1,16 +1,6 @@
 import { describe, expect, it } from "vitest";
-import {
-  BudgetExceededError,
-  ChannelClosedError,
-  channel,
-  fork,
-  llm,
-  offlineProvider,
-  openAiProvider,
-  race,
-  registerLlm,
-  waitAny,
-} from "../src/index.js";
+import { BudgetExceededError, ChannelClosedError, channel, fork, race, waitAny } from "../src/index.js";
+import { llm, offlineProvider, openAiProvider, registerLlm } from "../src/agent/index.js";
 import { virtualScheduler } from "./helpers.js";
 
 const messages = [{ role: "user" as const, content: "hi" }];

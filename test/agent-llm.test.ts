@@ -1,20 +1,6 @@
 import { describe, expect, expectTypeOf, it } from "vitest";
-import {
-  LlmError,
-  TimeoutError,
-  fork,
-  kill,
-  llm,
-  llmOp,
-  offlineProvider,
-  registerLlm,
-  sleep,
-  submitIO,
-  wait,
-  type LlmProvider,
-  type LlmRequest,
-  type LlmResult,
-} from "../src/index.js";
+import { TimeoutError, fork, kill, sleep, submitIO, wait } from "../src/index.js";
+import { LlmError, llm, llmOp, offlineProvider, registerLlm, type LlmProvider, type LlmRequest, type LlmResult } from "../src/agent/index.js";
 import { recorder, virtualScheduler } from "./helpers.js";
 
 const ask = (content: string, extra: { priority?: number; model?: string } = {}) => ({

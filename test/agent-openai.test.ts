@@ -1,7 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { LlmError, Scheduler, TimeoutError, llm, openAiProvider, registerLlm, type LlmResult, type LlmServiceOptions } from "../src/index.js";
+import { Scheduler, TimeoutError } from "../src/index.js";
+import { LlmError, llm, openAiProvider, registerLlm, type LlmResult, type LlmServiceOptions } from "../src/agent/index.js";
 
 type Responder = (req: IncomingMessage, res: ServerResponse, body: string) => void;
 

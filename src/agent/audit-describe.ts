@@ -6,7 +6,7 @@ import type { Sleep } from "../syscalls/sleep.js";
 import type { IoItem, SubmitIO } from "../syscalls/submit-io.js";
 import { Kind, type Syscall } from "../syscalls/syscall.js";
 import type { Wait } from "../syscalls/wait.js";
-import { Receive, Send } from "./channel-syscalls.js";
+import { Receive, Send } from "../sync/channel-syscalls.js";
 
 /** The action and target of one audited syscall. @internal */
 export interface AuditSubject {

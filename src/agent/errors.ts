@@ -8,7 +8,6 @@
  * ```
  * @module
  */
-import { describeValue } from "../errors.js";
 
 /**
  * What an {@link LlmError} knows about the failure.
@@ -59,25 +58,5 @@ export class LlmError extends Error {
     this.retryable = details.retryable ?? false;
     this.retryAfterMs = details.retryAfterMs;
     this.attempts = details.attempts ?? 1;
-  }
-}
-
-/**
- * `send` on a channel that was closed (before the send, or while it waited for room).
- *
- * @example
- * ```ts
- * ch.close();
- * try { yield* ch.send("late"); } catch (e) { e instanceof ChannelClosedError; } // true
- * ```
- */
-export class ChannelClosedError extends Error {
-  override name = "ChannelClosedError";
-  constructor(
-    readonly channel: string,
-    readonly value: unknown,
-    detail: string,
-  ) {
-    super(`send of ${describeValue(value)} on closed channel "${channel}": ${detail}`);
   }
 }

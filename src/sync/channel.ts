@@ -1,8 +1,7 @@
-import { TimeoutError, describeValue } from "../errors.js";
+import { ChannelClosedError, TimeoutError, describeValue } from "../errors.js";
 import { Deque } from "../kernel/deque.js";
 import type { SyscallContext } from "../syscalls/syscall.js";
 import { Receive, Send } from "./channel-syscalls.js";
-import { ChannelClosedError } from "./errors.js";
 
 /**
  * What `receive` returns: a value, or the done marker once the channel is closed and drained.
