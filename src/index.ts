@@ -1,9 +1,9 @@
-export { Scheduler, type SchedulerOptions, type SchedulingPolicy } from "./kernel/scheduler.js";
+export { Scheduler, type SchedulerOptions } from "./kernel/scheduler.js";
 export { TaskHandle } from "./kernel/handle.js";
 export { RealClock, VirtualClock, type Clock, type TimerHandle } from "./kernel/clock.js";
 export type { SchedulerEvents, SpawnEvent, ExitEvent, IoSubmitEvent, WakeEvent } from "./kernel/events.js";
 export type { BudgetLimits } from "./kernel/budget.js";
-export type { Tid, TaskTarget, TargetResult, TaskStatus, TaskOptions, TaskRef, TaskInfo } from "./kernel/types.js";
+export type { Tid, TaskTarget, TargetResult, TaskStatus, TaskOptions, TaskRef, TaskInfo, SchedulingPolicy } from "./kernel/types.js";
 export { Syscall, type SyscallContext } from "./syscalls/syscall.js";
 export { GetTid, getTid } from "./syscalls/get-tid.js";
 export { Sleep, sleep } from "./syscalls/sleep.js";

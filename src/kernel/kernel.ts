@@ -8,7 +8,7 @@ import { RunQueue } from "./run-queue.js";
 import { Resume, Task } from "./task.js";
 import { TaskTable, Time } from "./task-table.js";
 import { GeneratorPrototype, TASK_OPTIONS, badYield, claimGenerator, nativeNext, toGenerator, validName, validPriority } from "./target.js";
-import type { TaskOptions, TaskTarget } from "./types.js";
+import type { SchedulingPolicy, TaskOptions, TaskTarget } from "./types.js";
 import type { KernelEvents } from "./events.js";
 import { dispatch } from "./dispatch.js";
 import type { ContextHost } from "./context.js";
@@ -39,7 +39,8 @@ export class Kernel implements TimerSource, ContextHost {
   traceRun = false;
   traceWake = false;
   /** Picks among ready tasks instead of FIFO (seeded exploration); `null` is FIFO. */
-  policy: { pick(count: number): number } | null = null;
+  policy: SchedulingPolicy | null = null;
+  readonly #readyTids: number[] = [];
   /** Set while `drive` runs: re-entry is refused. */
   driving = false;
 
@@ -231,9 +232,9 @@ export class Kernel implements TimerSource, ContextHost {
     }
   }
 
-  #pick(policy: { pick(count: number): number }): Task {
+  #pick(policy: SchedulingPolicy): Task {
     const count = this.ready.topCount();
-    const k = policy.pick(count);
+    const k = policy.pick(count, this.ready.topTids(this.#readyTids));
     if (!Number.isInteger(k) || k < 0 || k >= count) {
       throw new RangeError(`scheduling policy pick(${count}) returned ${describeValue(k)}: return an integer in [0, ${count})`);
     }

@@ -2,6 +2,7 @@ import { Deque } from "./deque.js";
 
 /** What the run queue needs of a task. */
 export interface Runnable {
+  readonly tid: number;
   priority: number;
 }
 
@@ -50,6 +51,17 @@ export class RunQueue<T extends Runnable> {
   topCount(): number {
     for (const level of this.#levels) if (level.queue.size > 0) return level.queue.size;
     return 0;
+  }
+
+  /** Fills `out` with the tids of the tasks {@link topCount} counts, in FIFO order. */
+  topTids(out: number[]): number[] {
+    out.length = 0;
+    for (const level of this.#levels) {
+      if (level.queue.size === 0) continue;
+      for (const task of level.queue) out.push(task.tid);
+      break;
+    }
+    return out;
   }
 
   takeAt(k: number): T | undefined {

@@ -13,7 +13,7 @@ import { Kernel } from "./kernel.js";
 import { killTask, pauseTask, resumeTask } from "./signals.js";
 import { deadlockError, describeWait } from "./describe.js";
 import type { Task } from "./task.js";
-import type { TaskInfo, TaskOptions, TaskTarget } from "./types.js";
+import type { SchedulingPolicy, TaskInfo, TaskOptions, TaskTarget } from "./types.js";
 
 /**
  * Options of a {@link Scheduler}.
@@ -32,23 +32,10 @@ export interface SchedulerOptions {
   hostTurnMs?: number;
   /**
    * Picks which ready task runs next instead of FIFO: given the number of tasks ready at the
-   * highest priority, return an index in `[0, count)`. `yieldos/testing` has a seeded one for
+   * highest priority and their tids in FIFO order, return an index in `[0, count)`. `yieldos/testing` has a seeded one for
    * interleaving exploration.
    */
   policy?: SchedulingPolicy;
-}
-
-/**
- * A scheduling policy: which of `count` ready tasks (FIFO order, highest priority) runs next.
- *
- * @example
- * ```ts
- * const lifo: SchedulingPolicy = { pick: (count) => count - 1 };
- * new Scheduler({ policy: lifo });
- * ```
- */
-export interface SchedulingPolicy {
-  pick(count: number): number;
 }
 
 const hostTurn: () => Promise<void> =

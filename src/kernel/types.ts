@@ -89,3 +89,18 @@ export interface TaskInfo extends TaskRef {
   /** What a blocked task waits on, e.g. `sleep until 120`, `wait #3`; `""` otherwise. */
   readonly waitingOn: string;
 }
+
+/**
+ * A scheduling policy: which of the `count` tasks ready at the highest priority runs next.
+ * `ready` holds their tids in FIFO order (the array is reused: copy it to keep it).
+ *
+ * @example
+ * ```ts
+ * const lifo: SchedulingPolicy = { pick: (count) => count - 1 };
+ * const lowestTid: SchedulingPolicy = { pick: (_, ready) => ready.indexOf(Math.min(...ready)) };
+ * new Scheduler({ policy: lifo });
+ * ```
+ */
+export interface SchedulingPolicy {
+  pick(count: number, ready: readonly number[]): number;
+}

@@ -1,5 +1,5 @@
 import { describeValue } from "../errors.js";
-import type { SchedulingPolicy } from "../kernel/scheduler.js";
+import type { SchedulingPolicy } from "../kernel/types.js";
 
 /**
  * A {@link SchedulingPolicy} that picks among ready tasks with a seeded PRNG, and remembers its
@@ -9,6 +9,8 @@ export interface SeededPolicy extends SchedulingPolicy {
   readonly seed: number;
   /** Choices made so far among two or more ready tasks. */
   readonly choices: number;
+  /** A seeded policy needs only the count. */
+  pick(count: number, ready?: readonly number[]): number;
 }
 
 /**
