@@ -8,44 +8,8 @@
  * @module
  */
 
-/** Whether `value` has a generator's `next` and `throw`, so `yield child()` (no `*`) can be named as such. */
-export function isGeneratorLike(value: object): boolean {
-  return typeof (value as Generator).next === "function" && typeof (value as Generator).throw === "function";
-}
-
-/** Describes a value for an error message: `42 (number)`, `a Promise`, `{"a":1} (object)`, `a generator object`. */
-export function describeValue(value: unknown): string {
-  if (value === null) return "null";
-  if (value === undefined) return "undefined";
-  if (typeof value === "function") return `a function ${value.name || "(anonymous)"}`;
-  if (typeof value === "object") {
-    if (typeof (value as PromiseLike<unknown>).then === "function") return "a Promise";
-    if (Array.isArray(value)) return `an array of length ${value.length}`;
-    if (isGeneratorLike(value)) return Symbol.asyncIterator in value ? "an async generator object" : "a generator object";
-    const ctor = (value as object).constructor?.name;
-    if (ctor && ctor !== "Object") return `a ${ctor} object`;
-    let text: string;
-    try {
-      text = JSON.stringify(value);
-    } catch {
-      text = "[object]";
-    }
-    if (text.length > 60) text = `${text.slice(0, 57)}...`;
-    return `${text} (object)`;
-  }
-  if (typeof value === "string") return `${JSON.stringify(value)} (string)`;
-  if (typeof value === "symbol") return `${String(value)} (symbol)`;
-  return `${String(value)} (${typeof value})`;
-}
-
-/** Throws a `TypeError` for a key of `options` not in `known`, naming it and the known ones. */
-export function checkOptionKeys(options: object, known: readonly string[], what: string): void {
-  for (const key in options) {
-    if (!known.includes(key)) {
-      throw new TypeError(`unknown ${what} option ${JSON.stringify(key)}: expected one of ${known.join(", ")}`);
-    }
-  }
-}
+export { describeValue, checkOptionKeys } from "./checks.js";
+import { describeReason, describeValue } from "./checks.js";
 
 /**
  * Thrown by `Wait` on a killed task, and used as the rejection of its `done`.
@@ -63,7 +27,7 @@ export class TaskKilledError extends Error {
     readonly taskName: string,
     readonly reason?: unknown,
   ) {
-    super(`task #${tid} "${taskName}" was killed${reason === undefined ? "" : `: ${String(reason)}`}`);
+    super(`task #${tid} "${taskName}" was killed${reason === undefined ? "" : `: ${describeReason(reason)}`}`);
   }
 }
 
@@ -172,7 +136,7 @@ export class OpCancelledError extends Error {
     readonly opType: string,
     readonly reason?: unknown,
   ) {
-    super(`op #${seq} "${opType}" was cancelled${reason === undefined ? "" : `: ${reason instanceof Error ? reason.message : String(reason)}`}`);
+    super(`op #${seq} "${opType}" was cancelled${reason === undefined ? "" : `: ${describeReason(reason)}`}`);
   }
 }
 
@@ -196,9 +160,13 @@ export class BudgetExceededError extends TaskKilledError {
     taskName: string,
     /** The task whose budget ran out: `tid` itself, or an ancestor whose budget covers it. */
     readonly owner: number = tid,
+    ownerName: string = taskName,
   ) {
     super(tid, taskName, `exceeded ${budget}`);
-    this.message = `task #${tid} "${taskName}" exceeded ${budget} (limit ${limit}${owner === tid ? "" : ` of ancestor #${owner}'s budget`})`;
+    this.message =
+      owner === tid
+        ? `task #${tid} "${taskName}" exceeded ${budget} (limit ${limit})`
+        : `task #${tid} "${taskName}" exceeded ${budget} of the budget of its ancestor #${owner} "${ownerName}" (limit ${limit}, shared by its descendants)`;
   }
 }
 

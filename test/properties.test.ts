@@ -374,8 +374,6 @@ class Observation {
   /** Failed tasks in the order they ended. */
   readonly failed: TaskModel[] = [];
   readonly dispatched = new Set<number>();
-  /** Failures reported through the `error` event. */
-  readonly reported: unknown[] = [];
   readonly submitted = new Map<number, number>();
   readonly completed = new Map<number, number>();
   #pending: TaskModel | null = null;
@@ -483,11 +481,8 @@ class Observation {
       this.completed.set(c.seq, (this.completed.get(c.seq) ?? 0) + 1);
       this.#inFlight();
     });
-    // With an `error` listener, run() reports every unobserved failure after the first through it.
-    s.on("error", (error, source) => {
-      if (source.startsWith("unobserved failure of task #")) this.reported.push(error);
-      else this.violation(`error event: ${source}: ${show(error)}`);
-    });
+    // Failures go to run(), never to the `error` event: these programs' callbacks never throw.
+    s.on("error", (error, source) => this.violation(`error event: ${source}: ${show(error)}`));
   }
 
   #exited(m: TaskModel, status: Terminal, result: unknown): void {
@@ -497,7 +492,9 @@ class Observation {
     const end = m.genEnd ?? (this.program.native && !m.started ? { threw: false, value: undefined } : null);
     if (end === null) this.violation(`#${m.tid} exited but its generator has not ended`);
     else if (m.returnCalled || m.status === "dying") {
-      if (status !== "killed" || result !== m.killReason) this.violation(`#${m.tid} was killed but ended ${status} with ${show(result)}`);
+      // A `finally` that throws during a kill replaces the kill: the task ends failed with that error.
+      const want = end.threw ? { status: "failed", result: end.value } : { status: "killed", result: m.killReason };
+      if (status !== want.status || result !== want.result) this.violation(`#${m.tid} was killed but ended ${status} with ${show(result)}`);
     } else if (end.threw ? status !== "failed" : status !== "exited") {
       this.violation(`#${m.tid}'s generator ${end.threw ? "threw" : "returned"} but it ended ${status}`);
     } else if (result !== end.value) {
@@ -631,19 +628,18 @@ class Observation {
     if (this.clock.now() > bound) this.violation(`virtual time ${this.clock.now()} passed the program's bound ${bound}`);
     if (this.maxArmed > 1) this.violation(`${this.maxArmed} clock timers armed at once`);
     if (this.clock.nextTimer() !== undefined) this.violation(`a clock timer is still armed after run()`);
-    if (outcome.ok || !(outcome.value instanceof DeadlockError)) {
+    // run() rejects with every unobserved failure, in order (several as an AggregateError), a deadlock last.
+    const errors: unknown[] = outcome.ok ? [] : outcome.value instanceof AggregateError ? [...outcome.value.errors] : [outcome.value];
+    if (!outcome.ok && outcome.value instanceof AggregateError && errors.length < 2) this.violation(`run() rejected with an AggregateError of ${errors.length}`);
+    const deadlock = errors.length > 0 && errors[errors.length - 1] instanceof DeadlockError ? (errors.pop() as DeadlockError) : null;
+    const unobserved = this.failed.filter((m) => !m.observed);
+    if (errors.length !== unobserved.length || errors.some((e, i) => e !== unobserved[i].result)) {
+      this.violation(`run() reported ${errors.length} failure(s) (${errors.map(show).join(", ")}), expected those of ${unobserved.map((m) => `#${m.tid}`).join(", ") || "nobody"}`);
+    }
+    if (deadlock === null) {
       if (alive.length > 0) this.violation(`run() ended with tasks alive: ${alive.map((m) => `#${m.tid}`).join(", ")}`);
-      const unobservedAll = this.failed.filter((m) => !m.observed);
-      const unobserved = unobservedAll[0];
-      if (unobservedAll.slice(1).some((m, i) => this.reported[i] !== m.result) || this.reported.length !== Math.max(0, unobservedAll.length - 1)) {
-        this.violation(`the error event reported ${this.reported.length} failures, expected ${Math.max(0, unobservedAll.length - 1)}`);
-      }
-      if (outcome.ok && unobserved !== undefined) this.violation(`run() resolved, hiding the failure of #${unobserved.tid}`);
-      if (!outcome.ok && (unobserved === undefined || outcome.value !== unobserved.result)) {
-        this.violation(`run() rejected with ${show(outcome.value)}, expected the failure of ${unobserved ? `#${unobserved.tid}` : "nobody"}`);
-      }
     } else {
-      const stuck = new Set(outcome.value.tasks.map((t) => t.tid));
+      const stuck = new Set(deadlock.tasks.map((t) => t.tid));
       const expected = new Set(alive.map((m) => m.tid));
       if ([...stuck].sort().join() !== [...expected].sort().join()) {
         this.violation(`DeadlockError names ${[...stuck].join(", ")}, but alive are ${[...expected].join(", ")}`);
@@ -656,9 +652,10 @@ class Observation {
       if (m.spawns !== 1) this.violation(`#${m.tid} had ${m.spawns} spawn events`);
       const ended = m.status !== "alive" && m.status !== "dying";
       if (m.exits !== (ended ? 1 : 0)) this.violation(`#${m.tid} had ${m.exits} exit events`);
-      const killed = m.status === "killed" || m.status === "dying";
+      const killed = m.status === "killed" || m.status === "dying" || (m.status === "failed" && m.killReason !== undefined);
       if (m.kills !== (killed ? 1 : 0)) this.violation(`#${m.tid} is ${m.status} after ${m.kills} kill events`);
-      if (m.mustBeKilled && ended && m.status !== "killed") this.violation(`#${m.tid} was killed but ended ${m.status}`);
+      const cleanupThrew = m.status === "failed" && m.genEnd?.threw === true;
+      if (m.mustBeKilled && ended && m.status !== "killed" && !cleanupThrew) this.violation(`#${m.tid} was killed but ended ${m.status}`);
       if (m.done !== null && (m.done.ok !== (m.status === "exited") || m.done.value !== m.result)) {
         this.violation(`#${m.tid}'s done settled with ${show(m.done.value)}, but it ended ${m.status}`);
       }

@@ -100,7 +100,7 @@ describe("recordTrace", () => {
         "t=35 #1 client io:complete #2 bad error Error: down",
         "t=35 #1 client wake io error Error: down",
         "t=35 #1 client sleep -1",
-        "t=35 #1 client wake running error RangeError: sleep(ms) expects a finite number of ms >= 0, got -1 (numbe…",
+        "t=35 #1 client wake running error RangeError: sleep(ms) must be a finite number of ms >= 0, got -1 (numbe…",
         "t=35 #1 client fork #2 doomed",
         "t=35 #2 doomed sleep 1000",
         "t=35 #1 client kill #2",

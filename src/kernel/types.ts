@@ -56,8 +56,13 @@ export interface TaskOptions {
   priority?: number;
   /** Kill the task with a `TimeoutError` this many ms of clock time after its creation. */
   timeLimit?: number;
-  /** Resource limits; a child without one gets its parent's remaining budget as its share. */
+  /** Resource limits; a child without one shares its parent's budget. */
   budget?: BudgetLimits;
+  /**
+   * Structured concurrency: when this task ends, its live children are killed (Effection and
+   * Trio style) instead of living on as orphans (the PyOS default). Inherited by its children.
+   */
+  scoped?: boolean;
 }
 
 /** The caller of a syscall, as custom syscalls see it. */
