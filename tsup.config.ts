@@ -17,4 +17,6 @@ export default defineConfig({
   // One shared chunk for the kernel, in CJS too: `yieldos/testing` must use the same `Syscall`
   // and `Scheduler` classes as `yieldos`, or `instanceof` checks fail across entry points.
   splitting: true,
+  // Class names survive in both builds (the CJS transform would otherwise rename classes `_class2`).
+  keepNames: true,
 });

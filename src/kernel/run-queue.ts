@@ -47,6 +47,11 @@ export class RunQueue<T extends Runnable> {
     return task;
   }
 
+  /** Priority levels in use (each has a task). */
+  get levelCount(): number {
+    return this.#levels.length;
+  }
+
   /** The highest priority with a task, or `-Infinity`. */
   get topPriority(): number {
     return this.#size === 0 ? -Infinity : this.#levels[0].priority;
