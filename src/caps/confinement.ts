@@ -1,0 +1,54 @@
+import type { IoOp } from "../io/types.js";
+import type { CapSet } from "./cap-set.js";
+
+/**
+ * What a path-scoped op carries from the kernel to its handler: who submitted it, what that task
+ * holds, and its working directory. The kernel's check is lexical; a handler that can see the
+ * file system (the fs handlers of `yieldos/node`) resolves the path for real, checks it again
+ * against `caps`, and opens the resolved path.
+ *
+ * @example
+ * ```ts
+ * const c = confinementOf(request.op);
+ * if (c !== undefined && c.caps !== null && !c.caps.allows(request.op.type, realPath)) deny();
+ * ```
+ */
+export interface Confinement {
+  readonly tid: number;
+  readonly name: string;
+  /** What the task held when it submitted the op; `null`: unrestricted (only `cwd` applies). */
+  readonly caps: CapSet | null;
+  /** Where relative paths start; `undefined`: the process's working directory. */
+  readonly cwd: string | undefined;
+  /** The resolved path the handler checked, set by the handler, for re-checks after a revoke. */
+  resolved?: string;
+}
+
+// Symbol.for, not Symbol(): the CommonJS build of yieldos/node may hold its own copy of this module.
+const CONFINEMENT: unique symbol = Symbol.for("yieldos.confinement") as never;
+
+/**
+ * A copy of `op` that carries `confinement` (under a symbol key, so it is invisible to JSON,
+ * audit and traces). The kernel submits this copy instead of `op`; the caller's object is untouched.
+ *
+ * @example
+ * ```ts
+ * ring.submit(confineOp(fsOps.readFile("notes.md", "utf8"), { tid: 2, name: "researcher", caps, cwd: "/data/in" }));
+ * ```
+ */
+export function confineOp<Op extends IoOp>(op: Op, confinement: Confinement): Op {
+  return { ...op, [CONFINEMENT]: confinement };
+}
+
+/**
+ * The confinement a kernel attached to `op` with {@link confineOp}, or `undefined` for an op of an
+ * unrestricted task without a working directory (handlers then behave as they always did).
+ *
+ * @example
+ * ```ts
+ * const c = confinementOf(request.op); // Confinement | undefined
+ * ```
+ */
+export function confinementOf(op: object): Confinement | undefined {
+  return (op as { [CONFINEMENT]?: Confinement })[CONFINEMENT];
+}
