@@ -110,6 +110,28 @@ export class CapSet {
     return rule;
   }
 
+  /** The distinct path scopes of this set, grants and exclusions (`/data/in`, ...). */
+  pathScopes(): string[] {
+    const paths = [...this.#grants, ...this.#denials].flatMap((c) => (c.scope?.kind === "path" ? [c.scope.path] : []));
+    return [...new Set(paths)];
+  }
+
+  /**
+   * This set with each capability that has a path scope replaced by one copy per path in
+   * `map(path)` (re-validated), e.g. the path and its real path: see `realCaps` in `yieldos/node`.
+   */
+  withPaths(map: (path: string) => readonly string[]): CapSet {
+    const remap = (c: Cap): Cap[] =>
+      c.scope?.kind === "path" ? map(c.scope.path).map((scope) => parseCap({ op: c.op, scope, deny: c.deny }, "withPaths")) : [c];
+    return CapSet.#dedupe(this.#grants.flatMap(remap), this.#denials.flatMap(remap));
+  }
+
+  static #dedupe(grants: readonly Cap[], denials: readonly Cap[]): CapSet {
+    const g = new Map(grants.map((c) => [c.spec, c]));
+    const d = new Map(denials.map((c) => [c.spec, c]));
+    return new CapSet([...g.values()], [...d.values()]);
+  }
+
   /**
    * The grants of this set that `parent` does not cover, as spec strings (empty: this set is an
    * attenuation of `parent`). A grant is covered when each op type it names lies inside one parent
