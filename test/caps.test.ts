@@ -56,7 +56,10 @@ function narrowed(parent: CapSet): fc.Arbitrary<CapSet> {
       return o === "*" || sc === undefined || !(isPath || o === "llm" || o === "mcp.call" || o === "syscall") ? o : `${o}:${sc}`;
     });
   };
-  return fc.subarray(grants).chain((g) => (g.length === 0 ? fc.constant([]) : fc.tuple(...g.map(narrowOne)))).map((g) => CapSet.parse([...g, ...denials]));
+  return fc
+    .subarray(grants)
+    .chain((g): fc.Arbitrary<string[]> => (g.length === 0 ? fc.constant([]) : fc.tuple(...g.map(narrowOne)).map((x) => [...x])))
+    .map((g) => CapSet.parse([...g, ...denials]));
 }
 
 describe("caps", () => {

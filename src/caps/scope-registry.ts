@@ -1,4 +1,5 @@
 import { describeValue } from "../errors.js";
+import type { IoOp } from "../io/types.js";
 
 /**
  * How a scope is matched: `path` scopes are path prefixes on segment boundaries (`/data` covers
@@ -150,7 +151,7 @@ export function describeScopes(): string {
  * scopeOf({ type: "nop" });                                               // undefined
  * ```
  */
-export function scopeOf(op: { readonly type: string }): string | undefined {
+export function scopeOf(op: IoOp): string | undefined {
   const entry = entryOf(op.type);
   if (entry === null) return undefined;
   let value: unknown = op;
