@@ -1,6 +1,7 @@
+import { posix } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { CapSet, type CapabilitySpec } from "../src/index.js";
+import { CapSet, lexicalResolve, pathCovers, type CapabilitySpec } from "../src/index.js";
 import { capMatches } from "../src/caps/cap-algebra.js";
 import { parseCap } from "../src/caps/cap-spec.js";
 
@@ -179,6 +180,22 @@ describe("caps", () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  it("resolves paths lexically as path.posix.resolve does", () => {
+    const segment = fc.constantFrom("a", "b", ".", "..", "", ".x", "..y", "c.d");
+    const path = fc.tuple(fc.boolean(), fc.array(segment, { maxLength: 6 })).map(([abs, parts]) => `${abs ? "/" : ""}${parts.join("/")}`);
+    fc.assert(
+      fc.property(path, path, (p, cwd) => {
+        const base = `/${cwd}`;
+        fc.pre(p.length > 0);
+        expect(lexicalResolve(p, base)).toBe(posix.resolve(base, p));
+      }),
+      { numRuns: 500 },
+    );
+    expect(lexicalResolve("a", undefined)).toBeUndefined();
+    expect(lexicalResolve("a\0b", "/")).toBeUndefined();
+    expect([pathCovers("/data", "/data/x"), pathCovers("/data", "/database"), pathCovers("/", "/x")]).toEqual([true, false, true]);
   });
 
   it("round-trips parse, describe, parse", () => {

@@ -28,6 +28,9 @@ export function canonicalScopePath(path: string): string | { problem: string } {
   return `/${parts.join("/")}`;
 }
 
+/** A `.` or `..` segment, a repeated slash, or a trailing slash other than `/` itself. */
+const NEEDS_FOLDING = /(^|\/)\.\.?(\/|$)|\/\/|.\/$/;
+
 /**
  * `path` made absolute against `cwd` and normalised lexically (`.`, `..`, repeated and trailing
  * slashes); `..` above the root stays at the root. `undefined` when `path` is relative and there
@@ -40,6 +43,10 @@ export function canonicalScopePath(path: string): string | { problem: string } {
  */
 export function lexicalResolve(path: string, cwd?: string): string | undefined {
   if (path.length === 0 || path.includes("\0")) return undefined;
+  if (!NEEDS_FOLDING.test(path)) {
+    if (path.startsWith("/")) return path;
+    if (cwd !== undefined && cwd.startsWith("/") && !NEEDS_FOLDING.test(cwd)) return cwd === "/" ? `/${path}` : `${cwd}/${path}`;
+  }
   let full = path;
   if (!path.startsWith("/")) {
     if (cwd === undefined || !cwd.startsWith("/")) return undefined;

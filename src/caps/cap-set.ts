@@ -44,7 +44,10 @@ export class CapSet {
    * is returned as it is). Throws a `TypeError` naming the bad spec and the forms expected.
    * Duplicates are dropped; the order is kept.
    */
-  static parse(specs: readonly CapabilitySpec[] | CapSet | unknown, what = "caps"): CapSet {
+  static parse(specs: readonly CapabilitySpec[] | CapSet, what?: string): CapSet;
+  /** @internal Validation of untyped input (spawn and fork options). */
+  static parse(specs: unknown, what?: string): CapSet;
+  static parse(specs: unknown, what = "caps"): CapSet {
     if (specs instanceof CapSet) return specs;
     if (!Array.isArray(specs)) {
       throw new TypeError(`${what} must be an array of capability specs (e.g. ["fs.read:/data", "llm:gpt-4o-mini"]), got ${describeValue(specs)}`);

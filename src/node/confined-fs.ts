@@ -1,5 +1,5 @@
 import { constants, type Dirent } from "node:fs";
-import { chmod, mkdir, readdir, realpath, rename, rm, stat, unlink } from "node:fs/promises";
+import { lstat, mkdir, readdir, realpath, rename, rm, stat, unlink } from "node:fs/promises";
 import { basename, dirname } from "node:path";
 import { CapabilityDeniedError } from "../caps/capability-denied-error.js";
 import type { Confinement } from "../caps/confinement.js";
@@ -13,29 +13,32 @@ const { O_RDONLY, O_WRONLY, O_APPEND, O_CREAT, O_EXCL, O_DIRECTORY, O_NONBLOCK }
 
 /** The checks of one confined op: resolve its path, then allow or refuse paths against its caps. */
 class Check {
-  constructor(
-    readonly op: FsOp,
-    readonly c: Confinement,
-  ) {}
+  readonly #op: FsOp;
+  readonly #confinement: Confinement;
+
+  constructor(op: FsOp, confinement: Confinement) {
+    this.#op = op;
+    this.#confinement = confinement;
+  }
 
   /** Resolves the op's path (see `resolveForCheck`), checks it, and records it for re-checks. */
   async resolve(followLast = true): Promise<string> {
-    const path = await resolveForCheck(this.op.path, this.c.cwd ?? process.cwd(), { followLast });
+    const path = await resolveForCheck(this.#op.path, this.#confinement.cwd ?? process.cwd(), { followLast });
     this.allow(path);
-    this.c.resolved = path;
+    this.#confinement.resolved = path;
     return path;
   }
 
   /** Throws a `CapabilityDeniedError` unless the task's caps allow this op on `path`. */
   allow(path: string): void {
-    const caps = this.c.caps;
-    if (caps === null || caps.allows(this.op.type, path)) return;
+    const caps = this.#confinement.caps;
+    if (caps === null || caps.allows(this.#op.type, path)) return;
     throw new CapabilityDeniedError({
-      tid: this.c.tid,
-      taskName: this.c.name,
-      action: this.op.type,
+      tid: this.#confinement.tid,
+      taskName: this.#confinement.name,
+      action: this.#op.type,
       target: path,
-      capability: `${this.op.type}:${path}`,
+      capability: `${this.#op.type}:${path}`,
       held: caps.describe(),
     });
   }
@@ -102,7 +105,8 @@ async function writeFileOp(r: IoRequest<WriteFileOp>, k: Check): Promise<unknown
   const dir = dirname(path);
   const { data, encoding } = r.op;
   let mode = r.op.mode;
-  const keepMode = mode === undefined ? await stat(path).then((s) => (s.isFile() ? s.mode & 0o7777 : undefined), () => undefined) : undefined;
+  // lstat: a symlink being replaced says nothing about the mode, and its target may lie outside.
+  const keepMode = mode === undefined ? await lstat(path).then((s) => (s.isFile() ? s.mode & 0o7777 : undefined), () => undefined) : undefined;
   mode ??= 0o666;
   const temp = tempPathFor(path);
   let created = false;
