@@ -240,3 +240,62 @@ describe("caps symlink swaps between check and use", () => {
     await expect(openVerified(resolved, constants.O_RDONLY, undefined, allow)).rejects.toMatchObject({ code: "ELOOP" });
   });
 });
+
+describe("caps symlink swap races", () => {
+  /**
+   * Flips `${G}/${name}` between a real directory inside the grant and a symlink to OUT, as fast
+   * as renames go, until `stop()`; the fs work of the ops under test runs in between.
+   */
+  async function flipper(name: string): Promise<{ stop: () => Promise<number> }> {
+    const real = `${G}/${name}.dir`;
+    const link = `${G}/${name}.link`;
+    await mkdir(real);
+    await writeFile(`${real}/inner.txt`, "inside");
+    await symlink(OUT, link);
+    let running = true;
+    let flips = 0;
+    const loop = (async () => {
+      while (running) {
+        await rename(real, `${G}/${name}`);
+        await rename(`${G}/${name}`, real);
+        await rename(link, `${G}/${name}`);
+        await rename(`${G}/${name}`, link);
+        flips++;
+      }
+    })();
+    return {
+      stop: async () => {
+        running = false;
+        await loop;
+        return flips;
+      },
+    };
+  }
+
+  it("never reads a file outside while a directory on the path is swapped for a symlink", async () => {
+    const flip = await flipper("flipr");
+    const outcomes = new Map<string, number>();
+    const until = Date.now() + 400;
+    while (Date.now() < until) {
+      const r = await attempt(read("flipr/inner.txt"), { gate: false });
+      const key = r.ok ? String(r.value) : r.error instanceof CapabilityDeniedError ? "denied" : String((r.error as FsError).code);
+      outcomes.set(key, (outcomes.get(key) ?? 0) + 1);
+    }
+    expect(await flip.stop()).toBeGreaterThan(0);
+    expect(outcomes.has("outside inner"), JSON.stringify([...outcomes])).toBe(false);
+  });
+
+  it("never writes a file outside while a directory on the path is swapped for a symlink", async () => {
+    const flip = await flipper("flipw");
+    const until = Date.now() + 400;
+    let n = 0;
+    while (Date.now() < until) {
+      await attempt({ type: "fs.writeFile", path: `flipw/w${n}.txt`, data: "x" }, { gate: false });
+      await attempt({ type: "fs.appendFile", path: `flipw/a${n}.txt`, data: "x" }, { gate: false });
+      n++;
+    }
+    expect(await flip.stop()).toBeGreaterThan(0);
+    const { readdir } = await import("node:fs/promises");
+    expect((await readdir(OUT)).sort()).toEqual(["inner.txt", "secret.txt"]);
+  });
+});

@@ -109,10 +109,12 @@ async function writeFileOp(r: IoRequest<WriteFileOp>, k: Check): Promise<unknown
   const keepMode = mode === undefined ? await lstat(path).then((s) => (s.isFile() ? s.mode & 0o7777 : undefined), () => undefined) : undefined;
   mode ??= 0o666;
   const temp = tempPathFor(path);
-  let created = false;
+  // Where the temp file really is, once created: removed from there on failure, even if the
+  // directory on the way has been swapped since.
+  let created: string | undefined;
   try {
     const fh = await openVerified(temp, O_WRONLY | O_CREAT | O_EXCL, mode, (real) => {
-      created = true;
+      created = real;
       if (dirname(real) !== dir) k.allow(`${dirname(real)}/${basename(path)}`);
     });
     try {
@@ -124,9 +126,9 @@ async function writeFileOp(r: IoRequest<WriteFileOp>, k: Check): Promise<unknown
     r.signal.throwIfAborted();
     await k.unchanged(dir);
     await rename(temp, path);
-    created = false;
+    created = undefined;
   } finally {
-    if (created) await rm(temp, { force: true }).catch(() => {});
+    if (created !== undefined) await rm(created, { force: true }).catch(() => {});
   }
   return undefined;
 }
