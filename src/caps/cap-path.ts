@@ -5,7 +5,16 @@
  * @module
  */
 
-/** Whether `path` is `prefix` itself or lies under it: `/data` covers `/data/x`, not `/database`. */
+/**
+ * Whether `path` is `prefix` itself or lies under it, on segment boundaries. Both must be
+ * canonical absolute paths (see {@link lexicalResolve}).
+ *
+ * @example
+ * ```ts
+ * pathCovers("/data", "/data/x");   // true
+ * pathCovers("/data", "/database"); // false
+ * ```
+ */
 export function pathCovers(prefix: string, path: string): boolean {
   if (prefix === "/") return path.startsWith("/");
   return path === prefix || (path.startsWith(prefix) && path.charCodeAt(prefix.length) === 47 /* "/" */);

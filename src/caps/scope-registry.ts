@@ -4,6 +4,11 @@ import type { IoOp } from "../io/types.js";
 /**
  * How a scope is matched: `path` scopes are path prefixes on segment boundaries (`/data` covers
  * `/data/x`, not `/database`); `name` scopes are exact names, or prefixes written `name*`.
+ *
+ * @example
+ * ```ts
+ * registerCapScope("kv.get", { kind: "name" satisfies ScopeKind, field: "key" });
+ * ```
  */
 export type ScopeKind = "path" | "name";
 

@@ -1,8 +1,8 @@
 import { realpath } from "node:fs/promises";
 
-/** The longest path Linux accepts (`PATH_MAX` less the NUL), in bytes. */
+/** The longest path Linux accepts (`PATH_MAX` less the NUL), in bytes. @example `Buffer.byteLength(path) <= MAX_PATH_BYTES` */
 export const MAX_PATH_BYTES = 4095;
-/** The longest name of one path component (`NAME_MAX`), in bytes. */
+/** The longest name of one path component (`NAME_MAX`), in bytes. @example `Buffer.byteLength(name) <= MAX_NAME_BYTES` */
 export const MAX_NAME_BYTES = 255;
 
 /** An error with a Node-style `code`, so `FsError` carries it. */
@@ -13,7 +13,12 @@ function pathError(code: string, message: string): Error {
 /**
  * Throws an error (with `code` `EINVAL` or `ENAMETOOLONG`) for a path that cannot name a file:
  * not a string, empty, containing a NUL character, over {@link MAX_PATH_BYTES} bytes, or with a
- * component over {@link MAX_NAME_BYTES} bytes.
+ * component over {@link MAX_NAME_BYTES} bytes. Returns the path.
+ *
+ * @example
+ * ```ts
+ * checkPathText("notes\0.md"); // throws: path contains a NUL character at index 5: no file name can hold one
+ * ```
  */
 export function checkPathText(path: unknown, what = "path"): string {
   if (typeof path !== "string") throw pathError("EINVAL", `${what} must be a string, got ${typeof path}`);
@@ -66,6 +71,11 @@ async function resolveParts(parts: readonly string[]): Promise<string> {
 
 /**
  * Options of {@link resolveForCheck}.
+ *
+ * @example
+ * ```ts
+ * await resolveForCheck("old-link", cwd, { followLast: false }); // the link itself, as rm sees it
+ * ```
  */
 export interface ResolveOptions {
   /**
