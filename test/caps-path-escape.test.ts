@@ -2,7 +2,7 @@ import { constants } from "node:fs";
 import { mkdir, readFile, realpath, rename, stat, symlink, writeFile } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CapSet, CapabilityDeniedError, IoRing, confineOp, type IoOp } from "../src/index.js";
-import { admitOp } from "../src/caps/gate.js";
+import { admitOp, recheckInFlight, revokeCap } from "../src/caps/gate.js";
 import { FsError, fsHandlers, realCaps, resolveForCheck } from "../src/node/index.js";
 import { openVerified } from "../src/node/confined-open.js";
 import { tempDir } from "./helpers.js";
@@ -214,6 +214,22 @@ describe("caps path confinement", () => {
     const real = await realCaps([`fs.read:${T}/alias`]);
     expect(real.describe()).toEqual([`fs.read:${T}/alias`, `fs.read:${G}`]);
     expect((await attempt(read(`${T}/alias/file.txt`), { held: real })).value).toBe("inside");
+  });
+});
+
+describe("caps revocation of ops in flight", () => {
+  it("refuses an op in flight whose real path a revoke took away, though its written path is still granted", async () => {
+    const task = { tid: 7, name: "researcher", cwd: G };
+    const held = CapSet.parse([`fs.read:${G}`]);
+    const op = admitOp(held, read("link-in"), task);
+    const seq = ring.submit(op);
+    ring.enter(); // the handler has started: it is resolving the path
+    const after = revokeCap(held, `fs.read:${G}/file.txt`);
+    expect(recheckInFlight(after, op, task)).toBe(true); // "link-in" itself is still granted
+    let c;
+    while ((c = ring.reap().find((x) => x.seq === seq)) === undefined) await ring.wait();
+    expect(c.error).toBeInstanceOf(CapabilityDeniedError);
+    expect((c.error as CapabilityDeniedError).target).toBe(`${G}/file.txt`);
   });
 });
 

@@ -16,8 +16,11 @@ import type { CapSet } from "./cap-set.js";
 export interface Confinement {
   readonly tid: number;
   readonly name: string;
-  /** What the task held when it submitted the op; `null`: unrestricted (only `cwd` applies). */
-  readonly caps: CapSet | null;
+  /**
+   * What the task holds; `null`: unrestricted (only `cwd` applies). The kernel replaces it on a
+   * revoke (see `recheckInFlight`), and the handler reads it at each of its checks.
+   */
+  caps: CapSet | null;
   /** Where relative paths start; `undefined`: the process's working directory. */
   readonly cwd: string | undefined;
   /** The resolved path the handler checked, set by the handler, for re-checks after a revoke. */

@@ -133,16 +133,19 @@ export function revokeCap(caps: CapSet | null, cap: CapabilitySpec): CapSet {
 }
 
 /**
- * Whether an op already submitted may go on under `caps` (after a revoke): checked on the path the
- * handler resolved when it has, else lexically. Cancel the ops for which this is `false`.
+ * After a revoke: hands the task's new `caps` to an op it has in flight (a path op's handler checks
+ * again with them at each step) and says whether the op may go on: checked on the path the handler
+ * resolved when it has, else as `admitOp` would. Cancel the ops for which this is `false`.
  *
  * @example
  * ```ts
- * for (const [seq, op] of task.inFlight) if (!opStillAllowed(task.caps, op, task)) ring.cancel(seq);
+ * for (const [seq, op] of task.inFlight) if (!recheckInFlight(task.caps, op, task)) ring.cancel(seq, "capability revoked");
  * ```
  */
-export function opStillAllowed(caps: CapSet, op: IoOp, task: CapTask): boolean {
-  const resolved = confinementOf(op)?.resolved;
+export function recheckInFlight(caps: CapSet, op: IoOp, task: CapTask): boolean {
+  const confinement = confinementOf(op);
+  if (confinement !== undefined) confinement.caps = caps;
+  const resolved = confinement?.resolved;
   if (resolved !== undefined) return caps.allows(op.type, resolved);
   try {
     admitOp(caps, op, task);
