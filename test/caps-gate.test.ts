@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { CapSet, CapabilityDeniedError, Syscall, confinementOf, registerCapScope, scopeOf, type IoOp } from "../src/index.js";
-import { admitOp, admitSyscall, capsForFork, capsForSpawn, describeCaps, recheckInFlight, revokeCap } from "../src/caps/gate.js";
+import { admitOp, admitSyscall, capsForFork, capsForSpawn, cwdFor, describeCaps, recheckInFlight, revokeCap } from "../src/caps/gate.js";
 
 const planner = { tid: 1, name: "planner" };
 const researcher = { tid: 2, name: "researcher", cwd: "/data/in" };
@@ -70,6 +70,19 @@ describe("caps gate", () => {
     expect(JSON.stringify(admitted)).toBe(JSON.stringify(op));
     // Relative, with no working directory known here: left to the handler, which knows process.cwd().
     expect(confinementOf(admitOp(caps, op, { tid: 3, name: "x" }))?.cwd).toBeUndefined();
+  });
+
+  it("gives an unrestricted task with a working directory confined path ops without checks", () => {
+    const op: IoOp = { type: "fs.readFile", path: "a.md" };
+    expect(admitOp(null, op, { tid: 1, name: "t" })).toBe(op);
+    expect(admitOp(null, llmOp("x"), researcher)).toEqual(llmOp("x"));
+    expect(confinementOf(admitOp(null, op, researcher))).toMatchObject({ caps: null, cwd: "/data/in" });
+  });
+
+  it("validates and inherits working directories", () => {
+    expect(cwdFor(undefined, "/a")).toBe("/a");
+    expect(cwdFor("/a/./b/../c/", undefined)).toBe("/a/c");
+    for (const bad of ["rel/dir", "", "/a\0b", 5]) expect(() => cwdFor(bad, undefined)).toThrow(/option `cwd` must be an absolute path/);
   });
 
   it("checks custom syscalls by class name, or by a class's capName", () => {

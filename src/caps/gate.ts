@@ -1,3 +1,4 @@
+import { describeValue } from "../errors.js";
 import type { IoOp } from "../io/types.js";
 import { lexicalResolve } from "./cap-path.js";
 import { CapSet } from "./cap-set.js";
@@ -69,20 +70,42 @@ function denied(caps: CapSet, task: CapTask, action: string, target: string | un
 }
 
 /**
- * The per-op check, for each op a restricted task submits, before it reaches the ring. Returns the
- * op to submit: `op` itself, or for a path-scoped op (`fs.*`) a copy carrying the task's
- * confinement, so the fs handlers resolve symlinks and check again. Throws a
- * {@link CapabilityDeniedError} when `caps` does not allow the op on its scope (a path is checked
- * lexically here, against `task.cwd` when relative; without a `cwd` a relative path is left to the
- * handler).
+ * The working directory of a task: `requested` (an absolute path; `.`/`..` folded), else its
+ * parent's, else `undefined` (the process's). Throws a `TypeError` naming a bad value.
  *
  * @example
  * ```ts
- * const submitted = task.caps === null ? op : admitOp(task.caps, op, task); // may throw: fail the SubmitIO
+ * task.cwd = cwdFor(options.cwd, parent?.cwd); // in spawn and fork
  * ```
  */
-export function admitOp<Op extends IoOp>(caps: CapSet, op: Op, task: CapTask): Op {
+export function cwdFor(requested: unknown, inherited: string | undefined): string | undefined {
+  if (requested === undefined) return inherited;
+  const cwd = typeof requested === "string" && requested.startsWith("/") ? lexicalResolve(requested) : undefined;
+  if (cwd === undefined) {
+    throw new TypeError(`option \`cwd\` must be an absolute path without NUL characters (e.g. "/data/in"), got ${describeValue(requested)}`);
+  }
+  return cwd;
+}
+
+/**
+ * The per-op check, for each op a task with caps or a working directory submits, before it
+ * reaches the ring. Returns the op to submit: `op` itself, or for a path-scoped op (`fs.*`) a copy
+ * carrying the task's confinement, so the fs handlers resolve relative paths against `task.cwd`,
+ * follow symlinks and check again. Throws a {@link CapabilityDeniedError} when `caps` does not
+ * allow the op on its scope (a path is checked lexically here, against `task.cwd` when relative;
+ * without a `cwd` a relative path is left to the handler). `caps` `null`: no check, only the cwd.
+ *
+ * @example
+ * ```ts
+ * // In SubmitIO, for each op, before anything is submitted; a throw fails the whole SubmitIO.
+ * const submitted = task.caps === null && task.cwd === undefined ? op : admitOp(task.caps, op, task);
+ * ```
+ */
+export function admitOp<Op extends IoOp>(caps: CapSet | null, op: Op, task: CapTask): Op {
   const type = op.type;
+  if (caps === null) {
+    return task.cwd !== undefined && declarationOf(type)?.kind === "path" ? confineOp(op, { tid: task.tid, name: task.name, caps, cwd: task.cwd }) : op;
+  }
   const raw = scopeOf(op);
   if (declarationOf(type)?.kind !== "path") {
     if (!caps.allows(type, raw)) throw denied(caps, task, type, raw);
