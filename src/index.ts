@@ -56,3 +56,10 @@ export {
   type Settled,
   type TidResult,
 } from "./syscalls/join.js";
+// Capabilities: what a task may do (grant, attenuate, revoke).
+export { CapSet } from "./caps/cap-set.js";
+export type { CapabilitySpec } from "./caps/cap-spec.js";
+export { CapabilityDeniedError } from "./caps/capability-denied-error.js";
+export { registerCapScope, registerCapGroup, scopeOf, type ScopeDeclaration, type ScopeKind } from "./caps/scope-registry.js";
+export { lexicalResolve, pathCovers } from "./caps/cap-path.js";
+export { confineOp, confinementOf, type Confinement } from "./caps/confinement.js";
