@@ -57,9 +57,9 @@ function describeUnsafe(value: unknown): string {
 
 /** A kill or cancel reason for a message: an error's message, a string as is, anything else described. */
 export function describeReason(reason: unknown): string {
-  if (typeof reason === "string") return cut(reason);
+  if (typeof reason === "string") return reason.length > 500 ? `${reason.slice(0, 497)}...` : reason;
   try {
-    if (reason instanceof Error) return cut(String(reason.message));
+    if (reason instanceof Error) return String(reason.message);
   } catch {
     // a Proxy posing as an error: described below
   }

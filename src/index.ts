@@ -12,6 +12,7 @@ export { Wait, wait } from "./syscalls/wait.js";
 export { Kill, kill } from "./syscalls/kill.js";
 export { Pause, pause } from "./syscalls/pause.js";
 export { Resume, resume } from "./syscalls/resume.js";
+export { Revoke, revoke } from "./syscalls/revoke.js";
 export { SubmitIO, submitIO, call, type IoItem, type ItemResult, type BatchResult } from "./syscalls/submit-io.js";
 export { IoRing, type OpStatus, type BatchItem } from "./io/io-ring.js";
 export { RingBuffer } from "./io/ring-buffer.js";
@@ -38,6 +39,7 @@ export {
   OpCancelledError,
   BudgetExceededError,
   ChannelClosedError,
+  CapabilityDeniedError,
   type StuckTask,
 } from "./errors.js";
 // Channels and joins: how tasks talk and wait for each other.
@@ -59,7 +61,6 @@ export {
 // Capabilities: what a task may do (grant, attenuate, revoke).
 export { CapSet } from "./caps/cap-set.js";
 export type { CapabilitySpec } from "./caps/cap-spec.js";
-export { CapabilityDeniedError } from "./caps/capability-denied-error.js";
 export { registerCapScope, registerCapGroup, scopeOf, type ScopeDeclaration, type ScopeKind } from "./caps/scope-registry.js";
 export { lexicalResolve, pathCovers } from "./caps/cap-path.js";
 export { confineOp, confinementOf, type Confinement } from "./caps/confinement.js";

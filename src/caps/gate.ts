@@ -3,7 +3,7 @@ import type { IoOp } from "../io/types.js";
 import { lexicalResolve } from "./cap-path.js";
 import { CapSet } from "./cap-set.js";
 import type { CapabilitySpec } from "./cap-spec.js";
-import { CapabilityDeniedError } from "./capability-denied-error.js";
+import { CapabilityDeniedError } from "../errors.js";
 import { confineOp, confinementOf } from "./confinement.js";
 import { declarationOf, scopeOf } from "./scope-registry.js";
 

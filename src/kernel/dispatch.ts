@@ -1,3 +1,4 @@
+import { admitSyscall } from "../caps/gate.js";
 import { isThenable } from "../checks.js";
 import { runFork } from "../syscalls/fork.js";
 import type { Fork } from "../syscalls/fork.js";
@@ -6,6 +7,7 @@ import { runJoin, runRace, type Join, type Race } from "../syscalls/join.js";
 import { runKill, type Kill } from "../syscalls/kill.js";
 import { runSignal, type Pause } from "../syscalls/pause.js";
 import type { Resume } from "../syscalls/resume.js";
+import { runRevoke, type Revoke } from "../syscalls/revoke.js";
 import { runSleep, type Sleep } from "../syscalls/sleep.js";
 import { runSubmitIO, type SubmitIO } from "../syscalls/submit-io.js";
 import { Kind, type Syscall } from "../syscalls/syscall.js";
@@ -46,7 +48,18 @@ export function dispatch(k: Kernel, task: Task, syscall: Syscall<unknown>): Disp
       return runJoin(k, task, syscall as Join);
     case Kind.Race:
       return runRace(k, task, syscall as Race);
+    case Kind.Revoke:
+      return runRevoke(k, task, syscall as Revoke);
+    case Kind.Channel:
+      return runCustom(k, task, syscall);
     default:
+      if (task.caps !== null) {
+        try {
+          admitSyscall(task.caps, syscall, task);
+        } catch (error) {
+          return k.answer(task, false, error);
+        }
+      }
       return runCustom(k, task, syscall);
   }
 }

@@ -1,4 +1,6 @@
+import { admitOp, recheckInFlight } from "../caps/gate.js";
 import { describeValue } from "../checks.js";
+import { CapabilityDeniedError } from "../errors.js";
 import { validateOp } from "../io/builtin-ops.js";
 import type { IoEntry } from "../io/entry.js";
 import { pushBatch, pushOp, ringOver, type IoRing } from "../io/io-ring.js";
@@ -90,13 +92,17 @@ export class IoBridge {
     if (Array.isArray(ops)) return this.#submitBatch(task, ops as readonly IoItem[], syscall.options);
     if (ops === null || typeof ops !== "object") return this.#k.answer(task, false, notAnOp(ops));
     let wait: OneOpWait;
-    if (!isBareOp(ops)) {
-      const item = { ...syscall.options, ...(ops as { op: IoOp } & SubmitOptions) }; // the item's own options win
-      wait = new OneOpWait(task, item.op, item.timeout, endChain(item.link), item.signal);
-    } else {
-      const options = syscall.options;
-      const o = options !== null && typeof options === "object" ? options : undefined;
-      wait = new OneOpWait(task, ops as IoOp, o?.timeout, endChain(o?.link), o?.signal);
+    try {
+      if (!isBareOp(ops)) {
+        const item = { ...syscall.options, ...(ops as { op: IoOp } & SubmitOptions) }; // the item's own options win
+        wait = new OneOpWait(task, this.#allowed(task, item.op), item.timeout, endChain(item.link), item.signal);
+      } else {
+        const options = syscall.options;
+        const o = options !== null && typeof options === "object" ? options : undefined;
+        wait = new OneOpWait(task, this.#allowed(task, ops), o?.timeout, endChain(o?.link), o?.signal);
+      }
+    } catch (error) {
+      return this.#k.answer(task, false, error); // a capability the task does not hold
     }
     return this.#admit(task, wait);
   }
@@ -113,7 +119,13 @@ export class IoBridge {
     const items: ({ op: IoOp } & SubmitOptions)[] = [];
     for (const item of list) {
       if (item === null || typeof item !== "object") return this.#k.answer(task, false, notAnOp(item));
-      items.push(isBareOp(item) ? { ...options, op: item } : { ...options, ...(item as { op: IoOp } & SubmitOptions) });
+      const full = isBareOp(item) ? { ...options, op: item } : { ...options, ...(item as { op: IoOp } & SubmitOptions) };
+      try {
+        full.op = this.#allowed(task, full.op);
+      } catch (error) {
+        return this.#k.answer(task, false, error); // one op refused refuses the batch
+      }
+      items.push(full);
     }
     const last = items[items.length - 1];
     if (last.link === true) last.link = false; // see endChain
@@ -204,6 +216,39 @@ export class IoBridge {
       wait.done = true;
       this.#k.wake(task, true, wait.results);
     }
+  }
+
+  /**
+   * The capability check, before any handler runs: the op to submit (for a file op of a confined
+   * task, a copy carrying its confinement), or a `CapabilityDeniedError`. Unrestricted tasks skip it.
+   */
+  #allowed(task: Task, op: IoOp): IoOp {
+    if (task.caps === null && task.cwd === undefined) return op;
+    if (op === null || typeof op !== "object" || typeof op.type !== "string") return op; // validated at submit
+    return admitOp(task.caps, op, task);
+  }
+
+  /** After a revoke: cancels the task's ops in flight that its capabilities no longer allow. */
+  recheck(task: Task, revoked: string): void {
+    if (task.status !== "io" || task.caps === null) return;
+    const wait = task.blockedOn as AnyWait;
+    const ops = wait instanceof OneOpWait ? [wait.op] : wait.items.map((i) => i.op);
+    const refused = ops.findIndex((op) => !recheckInFlight(task.caps!, op, task));
+    if (refused < 0) return;
+    const reason = new CapabilityDeniedError({
+      tid: task.tid,
+      taskName: task.name,
+      action: ops[refused].type,
+      capability: revoked,
+      held: task.caps.describe(),
+      detail: `capability ${JSON.stringify(revoked)} was revoked while the op was in flight`,
+    });
+    if (!wait.posted) {
+      this.#roomWaiters.remove(wait);
+      wait.done = true;
+      this.#k.wake(task, false, reason);
+    } else this.ring.cancel(wait instanceof OneOpWait ? wait.seq : wait.first + refused, reason);
+    this.#dirty = true;
   }
 
   /** The task was killed: cancel its ops (their signals fire) or take it out of the room queue. */

@@ -1,3 +1,5 @@
+import type { CapabilitySpec } from "../caps/cap-spec.js";
+import { revokeCap } from "../caps/gate.js";
 import { TaskKilledError, TimeoutError } from "../errors.js";
 import type { IoRingOptions } from "../io/types.js";
 import { Syscall } from "../syscalls/syscall.js";
@@ -78,6 +80,8 @@ export class Kernel implements TimerSource, ContextHost {
     const limits = o.budget ?? (parent?.budget != null ? {} : undefined);
     if (limits !== undefined) task.budget = new Budget(limits, parent?.budget ?? null, task.tid, task.name);
     if (o.scoped) task.scoped = true;
+    if (o.caps !== null) task.caps = o.caps;
+    if (o.cwd !== undefined) task.cwd = o.cwd;
     this.tasks.add(task.tid, task);
     this.tasks.setTime(task.tid, Time.Created, now);
     this.#live++;
@@ -254,6 +258,24 @@ export class Kernel implements TimerSource, ContextHost {
     for (let c = task.firstChild; c !== null; c = c.nextSibling) {
       if (c.alive) this.kill(c, new TaskKilledError(c.tid, c.name, `parent #${task.tid} was killed`));
     }
+    this.loop.poke();
+    return true;
+  }
+
+  /**
+   * Removes `cap` from `task` and its live descendants, and cancels their ops in flight that their
+   * capabilities no longer allow. Throws a `TypeError` for a malformed `cap`; `false` if ended.
+   */
+  revoke(task: Task | undefined, cap: CapabilitySpec): boolean {
+    revokeCap(null, cap); // validates before anything changes
+    if (task === undefined || !task.alive) return false;
+    const capability = typeof cap === "string" ? cap : JSON.stringify(cap);
+    const visit = (t: Task): void => {
+      t.caps = revokeCap(t.caps, cap);
+      this.io.recheck(t, capability);
+      for (let c = t.firstChild; c !== null; c = c.nextSibling) if (c.alive) visit(c);
+    };
+    visit(task);
     this.loop.poke();
     return true;
   }

@@ -3,6 +3,7 @@ import { EventEmitter } from "eventemitter3";
 import { nanoid } from "nanoid/non-secure";
 import { checkOptionKeys, describeValue } from "../checks.js";
 import { TaskKilledError } from "../errors.js";
+import type { CapabilitySpec } from "../caps/cap-spec.js";
 import type { IoRing } from "../io/io-ring.js";
 import type { IoRingOptions } from "../io/types.js";
 import { RealClock, checkClock, type Clock } from "../time/clock.js";
@@ -152,6 +153,19 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
   resume(tid: number): boolean {
     const task = this.#task(tid, "resume");
     return task !== undefined && this.#k.resume(task);
+  }
+
+  /**
+   * Removes capability `cap` from task `tid` and its live descendants; their ops in flight that it
+   * no longer allows are cancelled. `true` if the task was alive. See the `Revoke` syscall.
+   *
+   * @example
+   * ```ts
+   * sched.revoke(agent.tid, "llm");
+   * ```
+   */
+  revoke(tid: number, cap: CapabilitySpec): boolean {
+    return this.#k.revoke(this.#task(tid, "revoke"), cap);
   }
 
   #task(tid: unknown, action: string): Task | undefined {

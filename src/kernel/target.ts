@@ -1,5 +1,7 @@
 import { checkMs, checkOptionKeys, describeValue, isGeneratorLike, isThenable } from "../checks.js";
 import { Syscall, SYSCALL_BRAND, releaseYielded } from "../syscalls/syscall.js";
+import type { CapSet } from "../caps/cap-set.js";
+import { capsForFork, capsForSpawn, cwdFor } from "../caps/gate.js";
 import { Budget, type BudgetLimits } from "./budget.js";
 import type { Task } from "./task.js";
 import type { TaskOptions } from "./types.js";
@@ -12,7 +14,7 @@ import type { TaskOptions } from "./types.js";
 const OWNER = Symbol("yieldos.task");
 type Owned = { [OWNER]?: number };
 
-const TASK_OPTIONS = ["name", "priority", "timeLimit", "budget", "scoped"];
+const TASK_OPTIONS = ["name", "priority", "timeLimit", "budget", "scoped", "caps", "cwd"];
 
 /** Options of a task, checked. */
 export interface TaskSettings {
@@ -21,6 +23,8 @@ export interface TaskSettings {
   timeLimit: number | undefined;
   budget: BudgetLimits | undefined;
   scoped: boolean;
+  caps: CapSet | null;
+  cwd: string | undefined;
 }
 
 /** Checks the options of `spawn`/`fork`, naming the value at fault; a child inherits what it is not given. */
@@ -39,6 +43,9 @@ export function readTaskOptions(options: TaskOptions | undefined, target: unknow
     timeLimit: options?.timeLimit === undefined ? undefined : checkMs(options.timeLimit, "timeLimit"),
     budget: options?.budget === undefined ? undefined : Budget.validate(options.budget),
     scoped,
+    // A child asking for more than its parent holds fails here, before it exists.
+    caps: parent === null ? capsForSpawn(options?.caps) : capsForFork(parent.caps, options?.caps, parent),
+    cwd: cwdFor(options?.cwd, parent?.cwd),
   };
 }
 

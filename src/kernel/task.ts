@@ -1,3 +1,4 @@
+import type { CapSet } from "../caps/cap-set.js";
 import type { Budget } from "./budget.js";
 import type { Deadline } from "../time/timers.js";
 import type { HeapEntry } from "../time/timer-heap.js";
@@ -26,6 +27,10 @@ class TaskExtras {
   onDiscard: ((value: unknown) => void) | null = null;
   /** Its live children are killed when it ends (structured concurrency), instead of living on. */
   scoped = false;
+  /** Its capabilities; `null`: unrestricted. */
+  caps: CapSet | null = null;
+  /** Its working directory for relative paths of file ops. */
+  cwd: string | undefined = undefined;
   timeLimit: Deadline | null = null;
   paused = false;
   budget: Budget | null = null;
@@ -127,6 +132,21 @@ export class Task implements HeapEntry, TaskRef {
     if (fn !== null || this.#extras !== null) this.more().onDiscard = fn;
   }
 
+  /** Its capabilities; `null` (the default) is unrestricted and costs no check. */
+  get caps(): CapSet | null {
+    return this.#extras === null ? null : this.#extras.caps;
+  }
+  set caps(caps: CapSet | null) {
+    if (caps !== null || this.#extras !== null) this.more().caps = caps;
+  }
+
+  get cwd(): string | undefined {
+    return this.#extras?.cwd;
+  }
+  set cwd(cwd: string | undefined) {
+    if (cwd !== undefined || this.#extras !== null) this.more().cwd = cwd;
+  }
+
   get scoped(): boolean {
     return this.#extras !== null && this.#extras.scoped;
   }
@@ -225,6 +245,7 @@ export class Task implements HeapEntry, TaskRef {
       timeRunning: running,
       switches: this.switches,
       waitingOn,
+      caps: this.caps?.describe() ?? null,
     };
   }
 }

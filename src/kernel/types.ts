@@ -1,3 +1,5 @@
+import type { CapSet } from "../caps/cap-set.js";
+import type { CapabilitySpec } from "../caps/cap-spec.js";
 import type { BudgetLimits } from "./budget.js";
 
 declare const tidResult: unique symbol;
@@ -63,6 +65,13 @@ export interface TaskOptions {
    * Trio style) instead of living on as orphans (the PyOS default). Inherited by its children.
    */
   scoped?: boolean;
+  /**
+   * The capabilities the task holds (README, "Capabilities"): a root task without `caps` is
+   * unrestricted; a child without `caps` holds its parent's, and may only be given a subset.
+   */
+  caps?: readonly CapabilitySpec[] | CapSet;
+  /** The working directory that relative paths of its file ops resolve against (absolute). Inherited. */
+  cwd?: string;
 }
 
 /** The caller of a syscall, as custom syscalls see it. */
@@ -93,6 +102,8 @@ export interface TaskInfo extends TaskRef {
   readonly switches: number;
   /** What a blocked task waits on, e.g. `sleep until 120`, `wait #3`; `""` otherwise. */
   readonly waitingOn: string;
+  /** The capabilities it holds, as spec strings; `null` when unrestricted. */
+  readonly caps: readonly string[] | null;
 }
 
 /**

@@ -1,7 +1,7 @@
 import { constants, type Dirent } from "node:fs";
 import { lstat, mkdir, readdir, realpath, rename, rm, stat, unlink } from "node:fs/promises";
 import { basename, dirname } from "node:path";
-import { CapabilityDeniedError } from "../caps/capability-denied-error.js";
+import { CapabilityDeniedError } from "../errors.js";
 import type { Confinement } from "../caps/confinement.js";
 import type { IoRequest } from "../io/types.js";
 import { tempPathFor } from "./atomic-write.js";

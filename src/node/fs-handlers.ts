@@ -1,7 +1,7 @@
 import { appendFile, mkdir, readFile, readdir, rm, stat } from "node:fs/promises";
 import type { IoRing } from "../io/io-ring.js";
 import type { IoHandler, IoRequest } from "../io/types.js";
-import { CapabilityDeniedError } from "../caps/capability-denied-error.js";
+import { CapabilityDeniedError } from "../errors.js";
 import { confinementOf } from "../caps/confinement.js";
 import { writeFileAtomic } from "./atomic-write.js";
 import { runConfined } from "./confined-fs.js";

@@ -2,7 +2,7 @@ import { checkMs, describeValue } from "../checks.js";
 import { ChannelClosedError, TimeoutError } from "../errors.js";
 import type { Context } from "../kernel/context.js";
 import { Deque } from "../kernel/deque.js";
-import { Syscall, type SyscallContext, type SyscallDescription } from "../syscalls/syscall.js";
+import { Kind, Syscall, type SyscallContext, type SyscallDescription } from "../syscalls/syscall.js";
 
 /**
  * What `receive` returns: a value, or the done marker once the channel is closed and drained.
@@ -247,6 +247,8 @@ export class Channel<T> {
  * ```
  */
 export class Send<T> extends Syscall<void> {
+  /** @internal */
+  override readonly _kind = Kind.Channel;
   constructor(
     readonly channel: Channel<T>,
     readonly value: T,
@@ -272,6 +274,8 @@ export class Send<T> extends Syscall<void> {
  * ```
  */
 export class Receive<T> extends Syscall<Received<T>> {
+  /** @internal */
+  override readonly _kind = Kind.Channel;
   constructor(
     readonly channel: Channel<T>,
     readonly timeout?: number,

@@ -63,6 +63,9 @@ export const enum Kind {
   Resume = 8,
   Join = 9,
   Race = 10,
+  /** A channel's send or receive: a custom syscall the kernel knows, so it needs no capability. */
+  Channel = 11,
+  Revoke = 12,
 }
 
 /**
