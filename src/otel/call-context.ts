@@ -2,9 +2,10 @@ import type { Context } from "@opentelemetry/api";
 import type { CallOp } from "../io/types.js";
 import { context } from "./peer.js";
 
-const ORIGINAL = Symbol("yieldos.otel.original");
+type CallFn = CallOp["fn"];
 
-type CallFn = CallOp["fn"] & { [ORIGINAL]?: CallOp["fn"] };
+/** Each wrapper made by {@link runCallIn} and the function it wraps (weak: ops come and go). */
+const originals = new WeakMap<CallFn, CallFn>();
 
 /**
  * Makes `ctx` the active context while a `call` op's `fn` runs (and, with an async context
@@ -12,17 +13,16 @@ type CallFn = CallOp["fn"] & { [ORIGINAL]?: CallOp["fn"] };
  * it. The wrapper keeps the arity of `fn`: the ring creates an `AbortSignal` only for a function
  * that takes one. Returns the function to put back once the op completes.
  */
-export function runCallIn(op: CallOp, ctx: Context): CallOp["fn"] {
-  const current = op.fn as CallFn;
-  const fn = current[ORIGINAL] ?? current;
+export function runCallIn(op: CallOp, ctx: Context): CallFn {
+  const fn = originals.get(op.fn) ?? op.fn;
   const wrapped: CallFn =
     fn.length > 0 ? (signal: AbortSignal) => context.with(ctx, fn, undefined, signal) : () => context.with(ctx, fn as () => unknown);
-  wrapped[ORIGINAL] = fn;
+  originals.set(wrapped, fn);
   op.fn = wrapped;
   return fn;
 }
 
 /** Puts back the `fn` that {@link runCallIn} wrapped, unless the op was given another since. */
-export function restoreCall(op: CallOp, fn: CallOp["fn"]): void {
-  if ((op.fn as CallFn)[ORIGINAL] === fn) op.fn = fn;
+export function restoreCall(op: CallOp, fn: CallFn): void {
+  if (originals.get(op.fn) === fn) op.fn = fn;
 }

@@ -80,12 +80,12 @@ export function instrument(sched: Scheduler, options: InstrumentOptions = {}): I
   const opAttributes = options.opAttributes ?? defaultOpAttributes;
   const tasks = new Map<number, { span: Span; ctx: Context }>();
   const ops = new Map<number, OpenOp>();
-  const base = { "yieldos.scheduler.id": sched.id };
+  const id = sched.id;
 
   const listeners: Partial<{ [E in keyof SchedulerEvents]: SchedulerEvents[E] }> = {
     spawn: (tid: number, e: SpawnEvent) => {
       const parent = e.parent === null ? (options.parent ?? context.active()) : (tasks.get(e.parent)?.ctx ?? context.active());
-      const attributes: Attributes = { ...base, "yieldos.task.tid": tid, "yieldos.task.name": e.name, "yieldos.task.priority": e.priority };
+      const attributes: Attributes = { "yieldos.scheduler.id": id, "yieldos.task.tid": tid, "yieldos.task.name": e.name, "yieldos.task.priority": e.priority };
       if (e.parent !== null) attributes["yieldos.task.parent"] = e.parent;
       const span = tracer.startSpan(`task ${e.name}`, { attributes }, parent);
       tasks.set(tid, { span, ctx: trace.setSpan(parent, span) });
@@ -103,7 +103,9 @@ export function instrument(sched: Scheduler, options: InstrumentOptions = {}): I
     },
     "io:submit": (tid: number, e: IoSubmitEvent) => {
       const parent = tasks.get(tid)?.ctx ?? context.active();
-      const attributes: Attributes = { ...base, "yieldos.op.type": e.op.type, "yieldos.op.seq": e.seq, "yieldos.task.tid": tid, ...opAttributes(e.op) };
+      const attributes: Attributes = { "yieldos.scheduler.id": id, "yieldos.op.type": e.op.type, "yieldos.op.seq": e.seq, "yieldos.task.tid": tid };
+      const extra = opAttributes(e.op);
+      if (extra !== undefined) Object.assign(attributes, extra);
       const span = tracer.startSpan(`op ${e.op.type}`, { attributes }, parent);
       const open: OpenOp = { span };
       if (e.op.type === "call" && typeof e.op.fn === "function") {
@@ -118,10 +120,13 @@ export function instrument(sched: Scheduler, options: InstrumentOptions = {}): I
       ops.delete(c.seq);
       if (open.call !== undefined) restoreCall(open.call, open.fn!);
       const outcome = c.ok ? "ok" : c.error instanceof OpCancelledError ? "cancelled" : c.error instanceof TimeoutError ? "timeout" : "error";
-      open.span.setAttribute("yieldos.op.outcome", outcome);
-      if (!Number.isNaN(c.startedAt)) {
-        open.span.setAttribute("yieldos.op.duration_ms", c.completedAt - c.startedAt);
-        open.span.setAttribute("yieldos.op.queued_ms", c.startedAt - c.submittedAt);
+      if (Number.isNaN(c.startedAt)) open.span.setAttribute("yieldos.op.outcome", outcome);
+      else {
+        open.span.setAttributes({
+          "yieldos.op.outcome": outcome,
+          "yieldos.op.duration_ms": c.completedAt - c.startedAt,
+          "yieldos.op.queued_ms": c.startedAt - c.submittedAt,
+        });
       }
       if (outcome === "error" || outcome === "timeout") fail(open.span, c.error);
       open.span.end();
