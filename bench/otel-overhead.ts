@@ -1,9 +1,9 @@
 /**
  * What `yieldos/otel` costs: the same workloads on a scheduler nobody instruments ("yieldos"),
  * one instrumented with the API alone and no SDK registered (spans are no-ops), and one
- * instrumented with the SDK (every span recorded and batched to an exporter that drops it, with
- * the AsyncLocalStorage context manager). Side by side in one process, alternating, medians;
- * "yieldos vs this" is how many times faster the uninstrumented scheduler is.
+ * instrumented with the SDK (every span recorded and batched to an exporter that drops it; the
+ * AsyncLocalStorage context manager is enabled for that case only). Side by side in one process,
+ * alternating, medians; "yieldos vs this" is how many times faster the uninstrumented scheduler is.
  *
  *   npm run bench:otel                 full run
  *   npm run bench:otel -- --quick      seconds-long smoke run
@@ -22,13 +22,26 @@ const rounds = quick ? 1 : 5;
 const dropAll: SpanExporter = { export: (_spans, done) => done({ code: 0 }), shutdown: async () => {} };
 const sdkTracer: Tracer = new BasicTracerProvider({ spanProcessors: [new BatchSpanProcessor(dropAll)] }).getTracer("bench");
 const noopTracer: Tracer = trace.getTracer("bench"); // no global provider: non-recording spans
-context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+const contextManager = new AsyncLocalStorageContextManager();
 
-type Setup = (sched: Scheduler) => void;
+/** Instruments a scheduler for one run; returns what undoes it after the run. */
+type Setup = (sched: Scheduler) => () => void;
 const systems: [string, Setup][] = [
-  ["yieldos", () => {}],
-  ["otel, API only", (s) => void instrument(s, { tracer: noopTracer })],
-  ["otel + SDK", (s) => void instrument(s, { tracer: sdkTracer })],
+  ["yieldos", () => () => {}],
+  ["otel, API only", (s) => instrument(s, { tracer: noopTracer }).uninstall],
+  [
+    "otel + SDK",
+    (s) => {
+      // AsyncLocalStorage makes every promise pay for context tracking: only this case has it.
+      context.setGlobalContextManager(contextManager.enable());
+      const tracing = instrument(s, { tracer: sdkTracer });
+      return () => {
+        tracing.uninstall();
+        contextManager.disable();
+        context.disable();
+      };
+    },
+  ],
 ];
 
 /** A workload run once per system: `body` fills a fresh scheduler and returns the count to divide by. */
@@ -37,12 +50,13 @@ function workload(id: string, title: string, unit: string, scale: number, body: 
     system,
     run: async () => {
       const sched = new Scheduler({ ring: { entries: 256 } });
-      setup(sched);
+      const undo = setup(sched);
       let count = 0;
       const ms = await timed(async () => {
         count = body(sched);
         await sched.run();
       });
+      undo();
       return count / scale / (ms / 1e3);
     },
   }));

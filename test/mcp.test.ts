@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from "vitest";
 import { OpCancelledError, Scheduler, TimeoutError, VirtualClock, sleep, submitIO, waitAll, fork } from "../src/index.js";
-import { McpToolError, connectMcp, mcpCall, mcpCallOp, mcpListTools, registerMcp, textOf, type McpConnection } from "../src/mcp/index.js";
+import { McpToolError, connectMcp, mcpCall, mcpCallOp, mcpListTools, registerMcp, textOf, type McpConnection, type McpToolResult } from "../src/mcp/index.js";
 import { MCP_SERVER, startHttpMcpServer } from "./fixtures/mcp.js";
 
 interface Stats {
@@ -67,12 +67,14 @@ describe.each(Object.keys(transports) as (keyof typeof transports)[])("mcp over 
     sched.on("io:submit", (_tid, e) => submitted.push(e.op));
     const t = sched.spawn(function* () {
       const r = yield* mcpCall<{ sum: number }>("fx", "add", { a: 2, b: 40 });
+      expectTypeOf(r.structuredContent).toEqualTypeOf<{ sum: number } | undefined>();
+      expectTypeOf(yield* submitIO(mcpCallOp<{ n: 1 }>("fx", "echo", { text: "x" }))).toEqualTypeOf<McpToolResult<{ n: 1 }>>();
       const sum: number = r.structuredContent!.sum;
       return { sum, text: textOf(r) };
     });
     await sched.run();
     expect(await t.done).toEqual({ sum: 42, text: "42" });
-    expect(submitted).toEqual([{ type: "mcp.call", server: "fx", tool: "add", arguments: { a: 2, b: 40 } }]);
+    expect(submitted[0]).toEqual({ type: "mcp.call", server: "fx", tool: "add", arguments: { a: 2, b: 40 } });
   });
 
   it("runs a batch of calls in parallel and gives results in order, on a virtual clock too", async () => {
