@@ -60,7 +60,7 @@ export class McpConnection {
   readonly #limiter: Limiter;
   readonly #timeout: number;
 
-  /** @internal Use {@link connectMcp}. */
+  /** Wraps a connected SDK client; {@link connectMcp} makes and connects one for you. */
   constructor(name: string, client: SdkClient, concurrency: number, timeout: number) {
     this.name = name;
     this.client = client;

@@ -21,7 +21,14 @@ export class McpToolError extends Error {
   }
 }
 
-/** The text blocks of a tool result, joined by newlines. */
+/**
+ * The text blocks of a tool result, joined by newlines.
+ *
+ * @example
+ * ```ts
+ * const answer = textOf(yield* mcpCall("search", "query", { q: "yieldos" }));
+ * ```
+ */
 export function textOf(result: Pick<McpToolResult, "content">): string {
   const parts: string[] = [];
   for (const block of result.content ?? []) if (block.type === "text") parts.push(block.text);

@@ -52,7 +52,14 @@ export interface McpListToolsOp extends TypedOp<Tool[]> {
   server: string;
 }
 
-/** Submit options of one MCP op: `timeout` in ms of scheduler clock time, `signal`. */
+/**
+ * Submit options of one MCP op: `timeout` in ms of scheduler clock time, `signal`.
+ *
+ * @example
+ * ```ts
+ * yield* mcpCall("files", "read", { path: "a.txt" }, { timeout: 2_000, signal: controller.signal });
+ * ```
+ */
 export type McpSubmitOptions = Omit<SubmitOptions, "userData" | "link">;
 
 /**
