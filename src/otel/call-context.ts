@@ -11,7 +11,8 @@ const originals = new WeakMap<CallFn, CallFn>();
  * Makes `ctx` the active context while a `call` op's `fn` runs (and, with an async context
  * manager, in everything it starts), by swapping `op.fn` for a wrapper before the ring dispatches
  * it. The wrapper keeps the arity of `fn`: the ring creates an `AbortSignal` only for a function
- * that takes one. Returns the function to put back once the op completes.
+ * that takes one. Returns the function to put back once the op completes. The same op object in
+ * flight twice at once runs both times in the context of the later submission.
  */
 export function runCallIn(op: CallOp, ctx: Context): CallFn {
   const fn = originals.get(op.fn) ?? op.fn;
