@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from "vitest";
-import { OpCancelledError, Scheduler, TimeoutError, VirtualClock, sleep, submitIO, waitAll, fork } from "../src/index.js";
+import { IoRing, OpCancelledError, Scheduler, TimeoutError, VirtualClock, sleep, submitIO, waitAll, fork } from "../src/index.js";
 import { McpToolError, connectMcp, mcpCall, mcpCallOp, mcpListTools, registerMcp, textOf, type McpConnection, type McpToolResult } from "../src/mcp/index.js";
 import { MCP_SERVER, startHttpMcpServer } from "./fixtures/mcp.js";
 
@@ -9,6 +9,7 @@ interface Stats {
   maxRunning: number;
   aborted: number;
   abortReasons: string[];
+  authorization: string | null;
 }
 
 const stats = async (c: McpConnection, reset = false): Promise<Stats> =>
@@ -31,7 +32,7 @@ const transports = {
   stdio: async () => ({ connection: await connectMcp({ name: "fx", command: process.execPath, args: [MCP_SERVER], stderr: "ignore", concurrency: 2 }), stop: async () => {} }),
   http: async () => {
     const server = await startHttpMcpServer();
-    return { connection: await connectMcp({ name: "fx", url: server.url, concurrency: 2 }), stop: server.stop };
+    return { connection: await connectMcp({ name: "fx", url: server.url, concurrency: 2, headers: { authorization: "Bearer t0ken" } }), stop: server.stop };
   },
 };
 
@@ -51,6 +52,20 @@ describe.each(Object.keys(transports) as (keyof typeof transports)[])("mcp over 
     registerMcp(sched, [fx]);
     return sched;
   };
+
+  it("sends the connection's headers with every HTTP request (stdio has none)", async () => {
+    expect((await stats(fx)).authorization).toBe(kind === "http" ? "Bearer t0ken" : null);
+  });
+
+  it("serves ops on a standalone IoRing too", async () => {
+    const ring = new IoRing();
+    registerMcp(ring, [fx]);
+    ring.submit(mcpCallOp("fx", "echo", { text: "ring" }));
+    ring.enter();
+    await ring.wait();
+    const [c] = ring.reap();
+    expect(c.ok && textOf(c.value as McpToolResult)).toBe("ring");
+  });
 
   it("lists the server's tools from a task", async () => {
     const sched = scheduler();

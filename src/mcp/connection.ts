@@ -78,7 +78,7 @@ export class McpConnection {
     const tools: Tool[] = [];
     let cursor: string | undefined;
     do {
-      const page = await this.#request("tools/list", () =>
+      const page = await this.#request("tools/list", signal, () =>
         this.client.listTools(cursor === undefined ? undefined : { cursor }, { signal, timeout: this.#timeout }),
       );
       tools.push(...page.tools);
@@ -99,7 +99,7 @@ export class McpConnection {
       signal?.addEventListener("abort", abandon, { once: true });
       this.#limiter.run((release) => {
         signal?.removeEventListener("abort", abandon);
-        this.#request(`tool "${tool}"`, () => this.client.callTool({ name: tool, arguments: args }, undefined, { signal, timeout: this.#timeout }))
+        this.#request(`tool "${tool}"`, signal, () => this.client.callTool({ name: tool, arguments: args }, undefined, { signal, timeout: this.#timeout }))
           .then((result) => {
             if (result.isError === true) throw new McpToolError(this.name, tool, result as McpToolResult);
             return result as McpToolResult<S>;
@@ -115,12 +115,12 @@ export class McpConnection {
     return this.client.close();
   }
 
-  /** Runs an SDK request, turning its request timeout into a `TimeoutError` that names it. */
-  async #request<T>(what: string, send: () => Promise<T>): Promise<T> {
+  /** Runs an SDK request, turning its own request timeout (not an abort) into a `TimeoutError` that names it. */
+  async #request<T>(what: string, signal: AbortSignal | undefined, send: () => Promise<T>): Promise<T> {
     try {
       return await send();
     } catch (error) {
-      if (error instanceof McpError && error.code === ErrorCode.RequestTimeout && /timed out/i.test(error.message)) {
+      if (signal?.aborted !== true && error instanceof McpError && error.code === ErrorCode.RequestTimeout && /timed out/i.test(error.message)) {
         throw new TimeoutError(`MCP ${what} on server "${this.name}" got no answer within ${this.#timeout} ms`, this.#timeout);
       }
       throw error;
