@@ -159,4 +159,6 @@ export interface LlmProvider {
 export interface LlmOp extends IoOp {
   type: "llm";
   request: LlmRequest;
+  /** The query's `timeout` (set by `llm.query`), so a query still queued when it passes is never sent. */
+  timeoutMs?: number;
 }

@@ -87,6 +87,7 @@ export const llm = {
     if (timeout !== undefined && (typeof timeout !== "number" || !(timeout >= 0) || !Number.isFinite(timeout))) {
       throw new RangeError(`llm.query: \`timeout\` must be a finite number of ms >= 0, got ${describeValue(timeout)}`);
     }
-    return new SubmitIO<LlmResult>(llmOp(rest), timeout === undefined ? undefined : { timeout });
+    if (timeout === undefined) return new SubmitIO<LlmResult>(llmOp(rest));
+    return new SubmitIO<LlmResult>({ ...llmOp(rest), timeoutMs: timeout }, { timeout });
   },
 };

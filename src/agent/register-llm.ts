@@ -84,10 +84,14 @@ export function registerLlm(sched: Scheduler, provider: LlmProvider, options: Ll
   }
   const { concurrency, maxBatch, retry } = checkOptions(options);
   const counts = { calls: 0, batches: 0, retries: 0 };
+  // When each timed query's ring timeout ends: on a real clock its timer can fire after the
+  // moment a slot frees, and a provider must never be billed for a query nobody waits for.
+  const deadlines = new WeakMap<IoRequest<LlmOp>, number>();
   const host: JobHost = {
     now: () => sched.now(),
     finished: (job) => queue.done(job),
     clockChanged: () => queue.update(),
+    wanted: (r) => !r.settled && !r.signal.aborted && !(sched.now() >= (deadlines.get(r) ?? Infinity)),
   };
 
   const start = (job: LlmJob): void => {
@@ -151,6 +155,7 @@ export function registerLlm(sched: Scheduler, provider: LlmProvider, options: Ll
   };
 
   sched.ring.register<LlmOp>("llm", (requests) => {
+    for (const r of requests) if (r.op.timeoutMs !== undefined) deadlines.set(r, sched.now() + r.op.timeoutMs);
     const sorted = [...requests].sort((a, b) => b.op.request.priority - a.op.request.priority);
     const size = provider.batch === undefined ? 1 : maxBatch;
     for (let i = 0; i < sorted.length; i += size) queue.push(new LlmJob(sorted.slice(i, i + size), 1, host));
