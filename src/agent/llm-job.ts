@@ -20,6 +20,8 @@ export interface JobHost {
 export class LlmJob {
   /** When the provider's `ctx.sleep` ends, while it sleeps; else `null`. */
   sleepUntil: number | null = null;
+  /** Pieces of a streamed answer handed to the task so far. */
+  emitted = 0;
   #controller: AbortController | null = null;
   #finished = false;
   #unwatch: (() => void) | null = null;
@@ -86,6 +88,12 @@ export class LlmJob {
       },
       now: () => this.host.now(),
       sleep: (ms: number) => job.#sleep(ms),
+      emit: (delta) => {
+        const onDelta = first.op.onDelta;
+        if (onDelta === undefined || job.#finished || first.settled) return;
+        job.emitted++;
+        onDelta(delta);
+      },
     };
   }
 
