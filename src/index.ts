@@ -46,3 +46,4 @@ export { Send, Receive } from "./sync/channel-syscalls.js";
 export { waitAll, waitAny, type WaitAllResult, type WaitAnyResult } from "./sync/wait-group.js";
 export type { TidResult } from "./sync/join-watch.js";
 export { race } from "./sync/race.js";
+export { retry, type RetryPolicy } from "./retry/retry.js";
