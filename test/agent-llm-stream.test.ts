@@ -325,6 +325,29 @@ describe("llm budgets", () => {
     expect([await a.done, await b.done]).toEqual(["2 then maxTokens", "2 then maxTokens"]);
   });
 
+  it("charges the queries of a forked helper and of a stream to the agent that started them", async () => {
+    const { sched } = virtualScheduler();
+    registerLlm(sched, offline(), { taskBudget: { maxTokens: 250 } });
+    const t = sched.spawn(function* agent() {
+      const ask = { model: "m", messages: [{ role: "user" as const, content: "q" }] };
+      yield* wait(yield* fork(function* helper() {
+        yield* llm.query(ask);
+        yield* llm.query(ask);
+      }));
+      const { result } = yield* llm.stream(ask); // 300 tokens now: delivered, it crossed the limit
+      yield* wait(result);
+      try {
+        yield* llm.query(ask);
+      } catch (e) {
+        return e as BudgetExceededError;
+      }
+    });
+    await sched.run();
+    const error = (await t.done)!;
+    expect(error).toMatchObject({ name: "BudgetExceededError", budget: "maxTokens", limit: 250, tid: 1 });
+    expect(error.message).toContain("the LLM task budget has spent 300 tokens");
+  });
+
   it("caps a request's max_tokens at what the token budget has left", async () => {
     script = [answer("short")];
     const sched = new Scheduler();

@@ -1,6 +1,7 @@
 import type { Tid } from "../kernel/types.js";
 import { channel, type Channel } from "../sync/channel.js";
 import { fork } from "../syscalls/fork.js";
+import { getTid } from "../syscalls/get-tid.js";
 import { Syscall, type SyscallContext } from "../syscalls/syscall.js";
 import { wait } from "../syscalls/wait.js";
 import { LlmQuerySyscall } from "./llm-query-syscall.js";
@@ -81,7 +82,8 @@ export function* startStream(op: LlmOp, timeout: number | undefined): Generator<
   const buffer = new DeltaBuffer();
   const model = op.request.model;
   const deltas = channel<LlmDelta>({ capacity: Infinity, name: `llm.stream ${model}` });
-  const streamed: LlmOp = { ...op, request: { ...op.request, stream: true }, onDelta: (d) => buffer.push(d) };
+  const me = yield* getTid();
+  const streamed: LlmOp = { ...op, request: { ...op.request, stream: true }, onDelta: (d) => buffer.push(d), onBehalfOf: me };
   const call = function* (): Generator<unknown, LlmResult, unknown> {
     try {
       return yield* new LlmQuerySyscall(streamed, timeout === undefined ? undefined : { timeout });

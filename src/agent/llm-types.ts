@@ -274,4 +274,6 @@ export interface LlmOp extends TypedOp<LlmResult> {
   timeoutMs?: number;
   /** For `llm.stream`: receives each piece of the answer as it arrives. */
   onDelta?: (delta: LlmDelta) => void;
+  /** For `llm.stream`: the task that asked, whose LLM budget pays (the op itself is submitted by a helper task). */
+  onBehalfOf?: number;
 }

@@ -6,7 +6,7 @@ import { LlmJob, type JobHost } from "./llm-job.js";
 import { LlmQueue } from "./llm-queue.js";
 import type { LlmAnswer, LlmOp, LlmProvider, LlmRequest, LlmResult } from "./llm-types.js";
 import { backoffDelay, isRetryable, resolveRetry, type RetryOptions } from "./retry.js";
-import { checkLimits, checkPrices, costOf, LlmBudget, unpricedModel, type LlmBudgetLimits, type LlmPrice, type LlmSpent } from "./llm-budget.js";
+import { checkLimits, checkPrices, LlmBudgets, type LlmBudgetLimits, type LlmPrice, type LlmSpent } from "./llm-budget.js";
 
 /**
  * Options of {@link registerLlm}.
@@ -27,7 +27,7 @@ export interface LlmServiceOptions {
   prices?: Record<string, LlmPrice>;
   /** Token and cost limits of every query this service serves, together. */
   budget?: LlmBudgetLimits;
-  /** Token and cost limits of each task (by tid) on its own; a forked task has its own. */
+  /** Token and cost limits of each task together with the tasks it forks (a child's spending counts for its ancestors too). */
   taskBudget?: LlmBudgetLimits;
 }
 
@@ -102,51 +102,16 @@ export function registerLlm(sched: Scheduler, provider: LlmProvider, options: Ll
     clockChanged: () => queue.update(),
     wanted: (r) => !r.settled && !r.signal.aborted && !(sched.now() >= (deadlines.get(r) ?? Infinity)),
   };
-  const service = new LlmBudget(budget ?? {}, "service");
-  const perTask = taskBudget === undefined ? null : new Map<number, LlmBudget>();
-  // Which task submitted each op (the ring's requests do not say): `io:submit` comes before dispatch.
-  const owners = new Map<number, number>();
-  const tids = new WeakMap<IoRequest<LlmOp>, number>();
-  if (budget !== undefined || taskBudget !== undefined) {
-    sched.on("io:submit", (tid, e) => {
-      if (e.op.type === "llm") owners.set(e.seq, tid);
-    });
-  }
-  const budgetsOf = (r: IoRequest<LlmOp>): LlmBudget[] => {
-    const tid = tids.get(r);
-    if (perTask === null || tid === undefined) return [service];
-    let own = perTask.get(tid);
-    if (own === undefined) perTask.set(tid, (own = new LlmBudget(taskBudget!, "task")));
-    return [service, own];
-  };
-  const taskName = (tid: number): string => sched.ps().find((t) => t.tid === tid)?.name ?? `#${tid}`;
+  const budgets = new LlmBudgets(sched, budget, taskBudget, prices);
 
   /** Fails the members that may not be sent (a spent budget, a cost limit without a price); returns the rest. */
   const admit = (members: IoRequest<LlmOp>[]): IoRequest<LlmOp>[] =>
     members.filter((r) => {
-      const { model } = r.op.request;
-      if ((budget?.maxCostUsd ?? taskBudget?.maxCostUsd) !== undefined && !Object.hasOwn(prices, model)) {
-        r.fail(unpricedModel(provider.name, model, prices));
-        return false;
-      }
-      const tid = tids.get(r) ?? 0;
-      for (const b of budgetsOf(r)) {
-        const error = b.refuse(tid, tid === 0 ? "" : taskName(tid));
-        if (error !== null) {
-          r.fail(error);
-          return false;
-        }
-      }
-      return true;
+      const error = budgets.refuse(r, provider.name);
+      if (error !== null) r.fail(error);
+      return error === null;
     });
-
-  /** The request as sent: its `maxTokens` capped at what its token budgets have left. */
-  const prepare = (r: IoRequest<LlmOp>): LlmRequest => {
-    const left = Math.min(...budgetsOf(r).map((b) => b.tokensLeft()));
-    const { request } = r.op;
-    if (left === Infinity || (request.maxTokens ?? Infinity) <= left) return request;
-    return { ...request, maxTokens: Math.max(1, left) };
-  };
+  const prepare = (r: IoRequest<LlmOp>): LlmRequest => budgets.cap(r);
 
   const start = (job: LlmJob): void => {
     const live = admit(job.live());
@@ -189,9 +154,8 @@ export function registerLlm(sched: Scheduler, provider: LlmProvider, options: Ll
     }
     const result: LlmResult = { ...answer, model: answer.model ?? r.op.request.model, provider: provider.name, attempts: job.attempt };
     if (answer.usage !== undefined) {
-      const cost = costOf(prices, [r.op.request.model, result.model], answer.usage);
+      const cost = budgets.charge(r, answer.usage, result.model);
       if (cost !== undefined) result.costUsd = cost;
-      for (const b of budgetsOf(r)) b.charge(answer.usage, cost ?? 0);
     }
     // A provider that does not stream still answers a stream: its whole answer is one piece.
     if (r.op.onDelta !== undefined && job.emitted === 0 && !r.settled) {
@@ -222,11 +186,7 @@ export function registerLlm(sched: Scheduler, provider: LlmProvider, options: Ll
   sched.ring.register<LlmOp>("llm", (requests) => {
     for (const r of requests) {
       if (r.op.timeoutMs !== undefined) deadlines.set(r, sched.now() + r.op.timeoutMs);
-      const tid = owners.get(r.seq);
-      if (tid !== undefined) {
-        owners.delete(r.seq);
-        tids.set(r, tid);
-      }
+      budgets.dispatched(r);
     }
     const sorted = [...requests].sort((a, b) => b.op.request.priority - a.op.request.priority);
     // A stream is a call of its own: its pieces go to one task.
@@ -238,7 +198,7 @@ export function registerLlm(sched: Scheduler, provider: LlmProvider, options: Ll
   return {
     provider,
     get stats(): LlmStats {
-      return { ...counts, inFlight: queue.running, queued: queue.waiting, spent: { ...service.spent } };
+      return { ...counts, inFlight: queue.running, queued: queue.waiting, spent: { ...budgets.service.spent } };
     },
   };
 }
