@@ -242,6 +242,60 @@ describe("llm.stream", () => {
     expect((error as Error).message).toContain("HTTP 404 Not Found");
   });
 
+  it("fails the result with an LlmError when the server reports an error in the middle of the stream", async () => {
+    script = [sse([chunk({ content: "Hal" }), { error: { message: "upstream overloaded" } }])];
+    const sched = new Scheduler();
+    service(sched);
+    const t = sched.spawn(function* () {
+      const { deltas, result } = yield* llm.stream(hi());
+      const texts: string[] = [];
+      for (let d = yield* deltas.receive(); !d.done; d = yield* deltas.receive()) texts.push(d.value.text);
+      try {
+        yield* wait(result);
+      } catch (e) {
+        return { texts, error: e as LlmError };
+      }
+    });
+    await sched.run();
+    const { texts, error } = (await t.done)!;
+    expect(texts).toEqual(["Hal"]);
+    expect(error).toBeInstanceOf(LlmError);
+    expect(error.message).toBe(`openai-compatible: the server reported an error in the stream: upstream overloaded (POST ${baseURL}/chat/completions)`);
+  });
+
+  it("retries a stream that failed before its first piece, but not one that delivered a piece", async () => {
+    const { sched } = virtualScheduler();
+    let calls = 0;
+    registerLlm(
+      sched,
+      {
+        name: "flaky",
+        query(request, ctx) {
+          calls++;
+          if (calls === 1) throw new LlmError("HTTP 503", { provider: "flaky", status: 503, retryable: true });
+          ctx.emit({ text: `piece ${calls}` });
+          throw new LlmError("connection reset", { provider: "flaky", retryable: true });
+        },
+      },
+      { retry: { retries: 5, baseMs: 10 } },
+    );
+    const t = sched.spawn(function* () {
+      const { deltas, result } = yield* llm.stream(hi());
+      const texts: string[] = [];
+      for (let d = yield* deltas.receive(); !d.done; d = yield* deltas.receive()) texts.push(d.value.text);
+      try {
+        yield* wait(result);
+      } catch (e) {
+        return { texts, error: e as LlmError };
+      }
+    });
+    await sched.run();
+    const { texts, error } = (await t.done)!;
+    expect(texts).toEqual(["piece 2"]);
+    expect(error).toMatchObject({ message: "flaky: connection reset", attempts: 2 });
+    expect(calls).toBe(2);
+  });
+
   it("streams a provider that does not stream as one piece, on a virtual clock", async () => {
     const { sched, clock } = virtualScheduler();
     registerLlm(sched, offlineProvider({ latencyMs: 250 }));

@@ -75,7 +75,7 @@ export function openAiProvider(options: OpenAiProviderOptions): LlmProvider {
         const accept = stream ? "text/event-stream" : "application/json";
         response = await fetchFn(url, { method: "POST", headers: { ...head, accept }, body: JSON.stringify(toBody(request)), signal });
         status = response.status;
-        if (response.ok && stream) return await readStream(response, ctx, (message) => fail(message, { status }));
+        if (response.ok && stream) return await readStream(response, ctx, (message) => fail(`${message} (POST ${url})`, { status }));
         const body = await response.text();
         return parseAnswer(response, body);
       } catch (error) {

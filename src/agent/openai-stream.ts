@@ -26,8 +26,8 @@ export function mapUsage(u: Record<string, unknown>): LlmUsage {
  * the fetch through `ctx.signal`, which ends the read and closes the connection.
  * @internal
  */
-export async function readStream(response: Response, ctx: LlmCallContext, malformed: (message: string) => Error): Promise<LlmAnswer> {
-  if (response.body === null) throw malformed("the event stream has no body");
+export async function readStream(response: Response, ctx: LlmCallContext, fail: (message: string) => Error): Promise<LlmAnswer> {
+  if (response.body === null) throw fail("the event stream has no body");
   const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
   const calls: LlmToolCall[] = [];
   let text = "";
@@ -46,7 +46,11 @@ export async function readStream(response: Response, ctx: LlmCallContext, malfor
     try {
       chunk = JSON.parse(data) as Chunk;
     } catch {
-      throw malformed(`malformed JSON in an event of the stream: ${JSON.stringify(data.slice(0, 120))}`);
+      throw fail(`malformed JSON in an event of the stream: ${JSON.stringify(data.slice(0, 120))}`);
+    }
+    const error = (chunk as { error?: { message?: unknown } }).error;
+    if (error !== undefined && error !== null) {
+      throw fail(`the server reported an error in the stream: ${typeof error.message === "string" ? error.message : JSON.stringify(error)}`);
     }
     if (typeof chunk.model === "string") model = chunk.model;
     if (chunk.usage !== null && typeof chunk.usage === "object") usage = mapUsage(chunk.usage);
