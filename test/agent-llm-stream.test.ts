@@ -298,16 +298,34 @@ describe("llm.stream", () => {
 
   it("streams a provider that does not stream as one piece, on a virtual clock", async () => {
     const { sched, clock } = virtualScheduler();
-    registerLlm(sched, offlineProvider({ latencyMs: 250 }));
+    registerLlm(sched, { name: "plain", query: (_r, ctx) => ctx.sleep(250).then(() => ({ text: "all at once" })) });
     const t = sched.spawn(function* () {
-      const { deltas, result } = yield* llm.stream({ model: "offline", messages: [{ role: "user", content: "ping" }] });
+      const { deltas, result } = yield* llm.stream({ model: "plain", messages: [{ role: "user", content: "ping" }] });
       const pieces: string[] = [];
       for (let d = yield* deltas.receive(); !d.done; d = yield* deltas.receive()) pieces.push(d.value.text);
       return [pieces, (yield* wait(result)).text];
     });
     await sched.run();
-    expect(await t.done).toEqual([["echo: ping"], "echo: ping"]);
+    expect(await t.done).toEqual([["all at once"], "all at once"]);
     expect(clock.now()).toBe(250);
+  });
+
+  it("streams the offline provider's answer a word at a time on the virtual clock, and a kill stops it", async () => {
+    const { sched } = virtualScheduler();
+    const service = registerLlm(sched, offlineProvider({ answers: { story: "one two three four five six" }, latencyMs: 100, streamWordMs: 10 }));
+    const seen: string[] = [];
+    sched.spawn(function* () {
+      const reader = yield* fork(function* reader() {
+        const { deltas } = yield* llm.stream({ model: "offline", messages: [{ role: "user", content: "story" }] });
+        for (let d = yield* deltas.receive(); !d.done; d = yield* deltas.receive()) seen.push(`t=${sched.now()}${d.value.text}`);
+      });
+      yield* sleep(125);
+      yield* kill(reader, "enough");
+    });
+    await sched.run();
+    expect(seen).toEqual(["t=100one", "t=110 two", "t=120 three"]);
+    expect(sched.now()).toBe(125);
+    expect(service.stats).toMatchObject({ inFlight: 0, queued: 0 });
   });
 });
 
