@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 const require = createRequire(import.meta.url);
-const want = ["Scheduler", "VirtualClock", "Syscall", "IoRing", "getTid", "sleep", "fork", "wait", "kill", "submitIO", "call", "CapSet", "CapabilityDeniedError"];
+const want = ["Scheduler", "VirtualClock", "Syscall", "IoRing", "getTid", "sleep", "fork", "wait", "kill", "submitIO", "call", "CapSet", "CapabilityDeniedError", "retry"];
 for (const entry of ["yieldos", "yieldos/node", "yieldos/testing", "yieldos/agent", "yieldos/mcp", "yieldos/otel"]) {
   await import(entry);
   require(entry);

@@ -143,7 +143,7 @@ export class OpCancelledError extends Error {
 /**
  * A task went over one of its resource budgets (`maxChildren`, `maxSyscalls`, `maxIo`,
  * `maxRunTime`). Thrown into the task at the offending syscall; for `maxRunTime` the task is
- * killed with it.
+ * killed with it. `yieldos/agent` throws it too, for the LLM budgets `maxTokens` and `maxCostUsd`.
  *
  * @example
  * ```ts
@@ -154,7 +154,7 @@ export class OpCancelledError extends Error {
 export class BudgetExceededError extends TaskKilledError {
   override name = "BudgetExceededError";
   constructor(
-    readonly budget: "maxChildren" | "maxSyscalls" | "maxIo" | "maxRunTime",
+    readonly budget: "maxChildren" | "maxSyscalls" | "maxIo" | "maxRunTime" | "maxTokens" | "maxCostUsd",
     readonly limit: number,
     tid: number,
     taskName: string,

@@ -64,3 +64,4 @@ export type { CapabilitySpec } from "./caps/cap-spec.js";
 export { registerCapScope, registerCapGroup, scopeOf, type ScopeDeclaration, type ScopeKind } from "./caps/scope-registry.js";
 export { lexicalResolve, pathCovers } from "./caps/cap-path.js";
 export { confineOp, confinementOf, type Confinement } from "./caps/confinement.js";
+export { retry, type RetryPolicy } from "./retry/retry.js";
