@@ -2,7 +2,7 @@ import type { Tid } from "../kernel/types.js";
 import { channel, type Channel } from "../sync/channel.js";
 import { fork } from "../syscalls/fork.js";
 import { getTid } from "../syscalls/get-tid.js";
-import { Syscall, type SyscallContext } from "../syscalls/syscall.js";
+import { Kind, Syscall, type SyscallContext, type SyscallDescription } from "../syscalls/syscall.js";
 import { wait } from "../syscalls/wait.js";
 import { LlmQuerySyscall } from "./llm-query-syscall.js";
 import type { LlmDelta, LlmOp, LlmResult } from "./llm-types.js";
@@ -51,6 +51,8 @@ class DeltaBuffer {
 
 /** Takes the pieces buffered so far, waiting for one; `null` once the answer ended. */
 class TakeDeltas extends Syscall<LlmDelta[] | null> {
+  /** @internal Moves data between tasks only: no capability of its own (the "llm" op was checked). */
+  override readonly _kind = Kind.Trusted;
   constructor(
     readonly buffer: DeltaBuffer,
     readonly model: string,
@@ -70,6 +72,10 @@ class TakeDeltas extends Syscall<LlmDelta[] | null> {
 
   auditInfo(): { action: string; target: string } {
     return { action: "llm.delta", target: this.model };
+  }
+
+  override describe(): SyscallDescription {
+    return { name: "llm.delta", detail: this.model };
   }
 }
 

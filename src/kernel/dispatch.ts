@@ -50,7 +50,7 @@ export function dispatch(k: Kernel, task: Task, syscall: Syscall<unknown>): Disp
       return runRace(k, task, syscall as Race);
     case Kind.Revoke:
       return runRevoke(k, task, syscall as Revoke);
-    case Kind.Channel:
+    case Kind.Trusted:
       return runCustom(k, task, syscall);
     default:
       if (task.caps !== null) {

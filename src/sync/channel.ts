@@ -248,7 +248,7 @@ export class Channel<T> {
  */
 export class Send<T> extends Syscall<void> {
   /** @internal */
-  override readonly _kind = Kind.Channel;
+  override readonly _kind = Kind.Trusted;
   constructor(
     readonly channel: Channel<T>,
     readonly value: T,
@@ -275,7 +275,7 @@ export class Send<T> extends Syscall<void> {
  */
 export class Receive<T> extends Syscall<Received<T>> {
   /** @internal */
-  override readonly _kind = Kind.Channel;
+  override readonly _kind = Kind.Trusted;
   constructor(
     readonly channel: Channel<T>,
     readonly timeout?: number,

@@ -63,8 +63,11 @@ export const enum Kind {
   Resume = 8,
   Join = 9,
   Race = 10,
-  /** A channel's send or receive: a custom syscall the kernel knows, so it needs no capability. */
-  Channel = 11,
+  /**
+   * A custom syscall of yieldos itself that only moves data between tasks (a channel's send or
+   * receive, an LLM stream's deltas): dispatched through `handle`, and needs no capability.
+   */
+  Trusted = 11,
   Revoke = 12,
 }
 
