@@ -39,8 +39,8 @@ describe("recordTrace", () => {
         "t=0 #1 main wait #2",
         "t=5 #2 kid wake sleeping",
         "t=5 #2 kid run",
-        "t=5 #1 main wake waiting -> 10",
         "t=5 #2 kid exit exited -> 10",
+        "t=5 #1 main wake waiting -> 10",
         "t=5 #1 main run",
         "t=5 #1 main exit exited -> 10",
       ]
@@ -60,8 +60,8 @@ describe("recordTrace", () => {
     expect(trace.lines({ task: [1, "kid"], kind: "exit" })).toEqual(["t=5 #2 kid exit exited -> 10", "t=5 #1 main exit exited -> 10"]);
     expect(trace.lines({ omit: ["run", "spawn", "syscall"] })).toEqual([
       "t=5 #2 kid wake sleeping",
-      "t=5 #1 main wake waiting -> 10",
       "t=5 #2 kid exit exited -> 10",
+      "t=5 #1 main wake waiting -> 10",
       "t=5 #1 main exit exited -> 10",
     ]);
   });

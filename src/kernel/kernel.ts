@@ -181,6 +181,9 @@ export class Kernel implements TimerSource, ContextHost {
     this.#releaseChildren(task);
     const parent = task.parentTask;
     if (parent === null) this.tasks.delete(task.tid);
+    // The `exit` event comes before its waiters' wake-ups: a listener never sees a task that has
+    // ended in the kernel but not yet in the events.
+    this.events.exited(task);
     const waiters = task.waiters;
     task.waiters = null;
     if (waiters !== null) {
@@ -197,7 +200,6 @@ export class Kernel implements TimerSource, ContextHost {
     if (status === "failed" && !task.observed) this.#problems.push(task);
     task.handle?.settle(task);
     task.handle = null;
-    this.events.exited(task);
   }
 
   /** Children of an ended task: ended ones lose their records; live ones are orphaned (killed first, if it was scoped). */
