@@ -511,3 +511,53 @@ describe("kernel: messages", () => {
     expect((e as Error).message).toBe('task #1 "slow" ran out of its time limit of 10 ms');
   });
 });
+
+describe("kernel: debug mode and a long-lived scheduler", () => {
+  it("throws into a task that built a syscall and never yielded it, in debug mode only", async () => {
+    const body = function* () {
+      sleep(10); // the bug: no yield*
+      yield;
+      return "went on";
+    };
+    const debug = new Scheduler({ clock: new VirtualClock(), debug: true });
+    const caught = debug.spawn(body);
+    await debug.run().catch(() => {});
+    await expect(caught.done).rejects.toThrow('task #1 "body" built the syscall sleep(10) but never yielded it, so it did nothing: write `yield* sleep(10)` (debug mode)');
+    const plain = new Scheduler({ clock: new VirtualClock() });
+    const silent = plain.spawn(body);
+    await plain.run();
+    await expect(silent.done).resolves.toBe("went on");
+    // Correct code is untouched by debug mode.
+    const ok = debug.spawn(function* () {
+      yield* sleep(5);
+      const kid = yield* fork(function* () {
+        return 2;
+      });
+      return yield* waitAll([kid]);
+    });
+    await debug.run();
+    await expect(ok.done).resolves.toEqual([2]);
+  });
+
+  it("keeps serving with keepAlive until stop(), running tasks spawned at any time", async () => {
+    const sched = new Scheduler();
+    const serving = sched.run({ keepAlive: true });
+    const results: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      await new Promise((r) => setTimeout(r, 5));
+      sched.spawn(function* () {
+        yield* sleep(1);
+        results.push(i);
+      });
+    }
+    await new Promise((r) => setTimeout(r, 20));
+    expect(results).toEqual([0, 1, 2]);
+    let settled = false;
+    void serving.then(() => (settled = true));
+    await new Promise((r) => setTimeout(r, 5));
+    expect(settled).toBe(false);
+    sched.stop();
+    await serving;
+    expect(() => sched.run({ keep: true } as never)).toThrow(/unknown run option "keep"/);
+  });
+});

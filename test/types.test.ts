@@ -54,4 +54,16 @@ describe("types", () => {
     // @ts-expect-error unknown events are rejected
     expectTypeOf(() => sched.on("no-such-event", () => {})).toBeFunction();
   });
+
+  it("types a handle's tid with the task's result, so a wait on it from another task is typed", () => {
+    const sched = new Scheduler();
+    const h = sched.spawn(function* () {
+      return 42;
+    });
+    expectTypeOf(h.tid).toEqualTypeOf<Tid<number>>();
+    sched.spawn(function* () {
+      const n = yield* wait(h.tid);
+      expectTypeOf(n).toEqualTypeOf<number>();
+    });
+  });
 });

@@ -1,5 +1,5 @@
 import type { Task } from "./task.js";
-import type { TaskStatus } from "./types.js";
+import type { TaskStatus, Tid } from "./types.js";
 
 /**
  * What `spawn` returns: the task's tid, name, live status, and a `done` promise.
@@ -23,7 +23,7 @@ export class TaskHandle<T = unknown> {
     this.#task = task;
   }
 
-  get tid(): number {
+  get tid(): Tid<T> {
     return this.#task.tid;
   }
 

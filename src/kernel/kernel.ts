@@ -44,11 +44,18 @@ export class Kernel implements TimerSource, ContextHost {
   /** Unobserved failures (tasks) and unreported callback errors of the current run, in order. */
   #problems: (Task | { error: unknown })[] = [];
 
-  constructor(clock: Clock, events: KernelEvents, ring: IoRingOptions | undefined, policy: SchedulingPolicy | null, hostTurnMs: number) {
+  constructor(
+    clock: Clock,
+    events: KernelEvents,
+    ring: IoRingOptions | undefined,
+    policy: SchedulingPolicy | null,
+    hostTurnMs: number,
+    debug: boolean,
+  ) {
     this.clock = clock;
     this.events = events;
     this.timers = new Timers<Task>(clock, (error) => this.report(error, "a timer callback threw"), () => this.loop.poke());
-    this.loop = new RunLoop(this, policy, hostTurnMs);
+    this.loop = new RunLoop(this, policy, hostTurnMs, debug);
     this.io = new IoBridge(this, ring);
   }
 

@@ -1,6 +1,7 @@
 import { describeValue } from "../checks.js";
 import { DeadlockError } from "../errors.js";
 import { RealClock, isVirtualClock, type Clock, type VirtualClock } from "../time/clock.js";
+import { built, type Syscall } from "../syscalls/syscall.js";
 import { Dispatched } from "./dispatched.js";
 import type { Kernel } from "./kernel.js";
 import { describeStuck, describeWait } from "./describe.js";
@@ -56,9 +57,12 @@ export class RunLoop {
   #recent: (Task | null)[] = new Array<Task | null>(SAMPLE).fill(null);
   #recentCount = 0;
   #poke: () => void = noop;
+  /** Debug mode: the syscalls built during the slice under way (see {@link built}). */
+  readonly #built: Syscall<unknown>[] | null;
 
-  constructor(k: Kernel, policy: SchedulingPolicy | null, hostTurnMs: number) {
+  constructor(k: Kernel, policy: SchedulingPolicy | null, hostTurnMs: number, debug: boolean) {
     this.#k = k;
+    this.#built = debug ? [] : null;
     this.#policy = policy;
     this.#virtual = isVirtualClock(k.clock) ? (k.clock as VirtualClock) : null;
     this.#hostClock = k.clock instanceof RealClock ? k.clock : new RealClock();
@@ -186,6 +190,10 @@ export class RunLoop {
     task.status = "running";
     if (task.switches++ === 0) k.tasks.setTime(task.tid, Time.Started, this.#lastNow);
     if (this.traceRun) k.events.running(task);
+    if (this.#built !== null) {
+      this.#built.length = 0;
+      built.list = this.#built;
+    }
     let r: IteratorResult<unknown, unknown>;
     try {
       const mode = task.mode;
@@ -204,8 +212,11 @@ export class RunLoop {
     } catch (error) {
       this.#sliceDone(task);
       return k.finish(task, true, error);
+    } finally {
+      if (this.#built !== null) built.list = null;
     }
     this.#sliceDone(task);
+    if (this.#built !== null && this.#forgotten(task, r)) return k.requeue(task);
     // A native generator's results are plain objects; a hand-written iterator's may be anything.
     if (!task.native && (r === null || typeof r !== "object")) {
       k.answer(task, false, badResult(task, r));
@@ -229,6 +240,29 @@ export class RunLoop {
     }
     if (outcome === Dispatched.Done) k.requeue(task);
     else k.afterBlock(task);
+  }
+
+  /**
+   * Debug mode: a syscall the task built in this slice but did not yield (`sleep(10);` without
+   * `yield*`) is a bug that would pass silently. It is thrown into the task, at its next yield, as
+   * a `TypeError` (or reported, if the task has ended). Returns whether it did that.
+   */
+  #forgotten(task: Task, r: IteratorResult<unknown, unknown>): boolean {
+    const yielded = r !== null && typeof r === "object" && r.done !== true ? r.value : undefined;
+    const lost = this.#built!.find((s) => s !== yielded);
+    this.#built!.length = 0;
+    if (lost === undefined) return false;
+    const d = lost.describe();
+    const call = `${d.name}(${d.detail})`;
+    const error = new TypeError(
+      `task #${task.tid} "${task.name}" built the syscall ${call} but never yielded it, so it did nothing: write \`yield* ${call}\` (debug mode)`,
+    );
+    if (r !== null && typeof r === "object" && r.done === true) {
+      this.#k.report(error, `task #${task.tid} "${task.name}"`);
+      return false;
+    }
+    this.#k.answer(task, false, error);
+    return true;
   }
 
   #sliceDone(task: Task): void {

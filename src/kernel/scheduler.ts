@@ -36,6 +36,12 @@ export interface SchedulerOptions {
    * interleaving exploration.
    */
   policy?: SchedulingPolicy;
+  /**
+   * Debug mode: a syscall a task builds but never yields (`sleep(10);` without `yield*`) throws a
+   * `TypeError` into the task at its next yield, instead of silently doing nothing. Costs a little
+   * per syscall; meant for development and tests.
+   */
+  debug?: boolean;
 }
 
 /**
@@ -63,7 +69,10 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     if (options === null || typeof options !== "object") {
       throw new TypeError(`Scheduler options must be an object, got ${describeValue(options)}`);
     }
-    checkOptionKeys(options, ["clock", "ring", "hostTurnMs", "policy"], "Scheduler");
+    checkOptionKeys(options, ["clock", "ring", "hostTurnMs", "policy", "debug"], "Scheduler");
+    if (options.debug !== undefined && typeof options.debug !== "boolean") {
+      throw new TypeError(`options.debug must be a boolean, got ${describeValue(options.debug)}`);
+    }
     const clock = options.clock === undefined ? new RealClock() : checkClock(options.clock, "options.clock");
     const turn = options.hostTurnMs ?? 4;
     if (typeof turn !== "number" || !(turn > 0) || !Number.isFinite(turn)) {
@@ -73,7 +82,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
     if (policy !== null && typeof policy?.pick !== "function") {
       throw new TypeError(`options.policy must have a pick(count, ready) method, got ${describeValue(options.policy)}`);
     }
-    this.#k = new Kernel(clock, kernelEvents(this, () => this.#k), options.ring, policy, turn);
+    this.#k = new Kernel(clock, kernelEvents(this, () => this.#k), options.ring, policy, turn, options.debug === true);
   }
 
   /** The scheduler's I/O ring: register handlers for your op types on it. */

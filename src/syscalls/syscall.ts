@@ -134,6 +134,12 @@ export function releaseYielded(result: unknown): void {
  * }
  * ```
  */
+/**
+ * @internal Syscalls built during the slice under way of a scheduler in debug mode (`null` when
+ * none runs one): the run loop finds those a task built but never yielded.
+ */
+export const built: { list: Syscall<unknown>[] | null } = { list: null };
+
 /** @internal Marks syscalls of every copy of yieldos, so one from another copy can be named as such. */
 export const SYSCALL_BRAND: unique symbol = Symbol.for("yieldos.syscall") as never;
 
@@ -142,6 +148,11 @@ export abstract class Syscall<R = unknown> implements Iterable<Syscall<R>> {
   readonly _kind: Kind = Kind.Custom;
   /** @internal Carries `R` in the type only. */
   declare readonly _result?: R;
+
+  constructor() {
+    const list = built.list;
+    if (list !== null) list.push(this);
+  }
 
   /** @internal See {@link SYSCALL_BRAND}. */
   get [SYSCALL_BRAND](): true {
