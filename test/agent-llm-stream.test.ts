@@ -217,10 +217,12 @@ describe("llm.stream", () => {
     });
     const start = performance.now();
     await sched.run();
-    expect(performance.now() - start).toBeLessThan(1_000);
+    // The whole stream takes 2 s; a kill after three pieces ends the run long before that.
+    expect(performance.now() - start).toBeLessThan(1_500);
     expect(received).toBeGreaterThan(0);
     expect(received).toBeLessThan(200);
-    await new Promise((resolve) => setTimeout(resolve, 30));
+    // The server sees the connection close (polled: a loaded machine may take a while).
+    for (let i = 0; i < 100 && closedEarly === 0; i++) await new Promise((resolve) => setTimeout(resolve, 10));
     expect(closedEarly).toBe(1);
     expect(sched.ps()).toEqual([]);
     expect(channel!.closed).toBe(true);

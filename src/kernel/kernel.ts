@@ -1,17 +1,14 @@
-import type { CapabilitySpec } from "../caps/cap-spec.js";
-import { revokeCap } from "../caps/gate.js";
 import { TaskKilledError, TimeoutError } from "../errors.js";
 import type { IoRingOptions } from "../io/types.js";
-import { Syscall } from "../syscalls/syscall.js";
 import type { Clock } from "../time/clock.js";
 import { Timers, type Deadline, type TimerSource } from "../time/timers.js";
 import { Budget } from "./budget.js";
 import type { ContextHost } from "./context.js";
 import { Deque } from "./deque.js";
-import { dispatch } from "./dispatch.js";
 import { Dispatched } from "./dispatched.js";
 import type { KernelEvents } from "./events.js";
 import { IoBridge } from "./io-bridge.js";
+import { Problems } from "./problems.js";
 import { RunLoop } from "./run-loop.js";
 import { Resume, Task, type Waiter } from "./task.js";
 import { TaskTable, Time } from "./task-table.js";
@@ -41,8 +38,8 @@ export class Kernel implements TimerSource, ContextHost {
   externalSyscalls = 0;
   #live = 0;
   #nextTid = 1;
-  /** Unobserved failures (tasks) and unreported callback errors of the current run, in order. */
-  #problems: (Task | { error: unknown })[] = [];
+  /** Unobserved failures and unreported callback errors of the current run, for `run()`. */
+  readonly problems = new Problems();
 
   constructor(
     clock: Clock,
@@ -78,7 +75,7 @@ export class Kernel implements TimerSource, ContextHost {
   create(target: TaskTarget, options: TaskOptions | undefined, parent: Task | null): Task {
     const o = readTaskOptions(options, target, parent);
     const gen = toGenerator(target);
-    const now = this.loop.stampNow(o.timeLimit !== undefined);
+    const now = this.loop.time.stampNow(o.timeLimit !== undefined);
     const task = new Task(this.#nextTid++, o.name, gen, o.priority, parent);
     claimGenerator(target, gen, task.tid);
     task.native = GeneratorPrototype.isPrototypeOf(gen);
@@ -112,10 +109,10 @@ export class Kernel implements TimerSource, ContextHost {
   #enqueue(task: Task): void {
     if (task.paused) {
       task.status = "paused";
-      this.loop.leaveQueue(task);
+      this.loop.time.leaveQueue(task);
       return;
     }
-    this.loop.rejoin(task);
+    this.loop.time.rejoin(task);
     task.status = "ready";
     this.loop.push(task);
   }
@@ -159,7 +156,7 @@ export class Kernel implements TimerSource, ContextHost {
   /** After the slice in which a syscall blocked the task: a kill during that slice takes it off again. */
   afterBlock(task: Task): void {
     if (!isBlocked(task.status)) return; // woken during its own slice
-    this.loop.leaveQueue(task);
+    this.loop.time.leaveQueue(task);
     if (task.mode === Resume.Return) {
       this.#unblock(task);
       this.#enqueue(task);
@@ -204,7 +201,7 @@ export class Kernel implements TimerSource, ContextHost {
         this.wake(w, status === "exited", value);
       }
     }
-    if (status === "failed" && !task.observed) this.#problems.push(task);
+    if (status === "failed" && !task.observed) this.problems.failed(task);
     task.handle?.settle(task);
     task.handle = null;
   }
@@ -271,24 +268,6 @@ export class Kernel implements TimerSource, ContextHost {
     return true;
   }
 
-  /**
-   * Removes `cap` from `task` and its live descendants, and cancels their ops in flight that their
-   * capabilities no longer allow. Throws a `TypeError` for a malformed `cap`; `false` if ended.
-   */
-  revoke(task: Task | undefined, cap: CapabilitySpec): boolean {
-    revokeCap(null, cap); // validates before anything changes
-    if (task === undefined || !task.alive) return false;
-    const capability = typeof cap === "string" ? cap : JSON.stringify(cap);
-    const visit = (t: Task): void => {
-      t.caps = revokeCap(t.caps, cap);
-      this.io.recheck(t, capability);
-      for (let c = t.firstChild; c !== null; c = c.nextSibling) if (c.alive) visit(c);
-    };
-    visit(task);
-    this.loop.poke();
-    return true;
-  }
-
   /** Pauses `task`: it is not scheduled until {@link resume}. `false` if ended, dying or paused. */
   pause(task: Task): boolean {
     if (!task.alive || task.paused || task.killError !== null) return false;
@@ -296,7 +275,7 @@ export class Kernel implements TimerSource, ContextHost {
     // Ready: out of the queue now. Running or blocked: the flag parks it when it is next queued.
     if (task.status === "ready" && this.loop.remove(task)) {
       task.status = "paused";
-      this.loop.leaveQueue(task);
+      this.loop.time.leaveQueue(task);
     }
     return true;
   }
@@ -354,27 +333,6 @@ export class Kernel implements TimerSource, ContextHost {
 
   /** A callback threw: through the `error` event, or kept for `run()` if nobody listens. */
   report(error: unknown, source: string): void {
-    if (!this.events.reportError(error, source)) this.#problems.push({ error });
-  }
-
-  /** The errors `run()` rejects with, in the order they happened; clears them. */
-  takeProblems(): unknown[] {
-    const out: unknown[] = [];
-    for (const p of this.#problems) {
-      if (!(p instanceof Task)) out.push(p.error);
-      else if (!p.observed) out.push(p.result);
-    }
-    this.#problems = [];
-    return out;
-  }
-
-  /** Whether `value` is a syscall this kernel can run (see {@link Syscall}). */
-  static isSyscall(value: object): value is Syscall<unknown> {
-    return value instanceof Syscall;
-  }
-
-  /** Runs the syscall `task` yielded (see dispatch.ts). */
-  dispatch(task: Task, syscall: Syscall<unknown>): Dispatched {
-    return dispatch(this, task, syscall);
+    if (!this.events.reportError(error, source)) this.problems.error(error);
   }
 }

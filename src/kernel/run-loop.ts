@@ -2,17 +2,17 @@ import { describeValue } from "../checks.js";
 import { DeadlockError } from "../errors.js";
 import { RealClock, isVirtualClock, type Clock, type VirtualClock } from "../time/clock.js";
 import { built, type Syscall } from "../syscalls/syscall.js";
+import { dispatch } from "./dispatch.js";
 import { Dispatched } from "./dispatched.js";
 import type { Kernel } from "./kernel.js";
 import { describeStuck, describeWait } from "./describe.js";
 import { RunQueue } from "./run-queue.js";
 import { Resume, type Task } from "./task.js";
-import { Time } from "./task-table.js";
+import { forgottenSyscall } from "./forgotten.js";
+import { SliceClock } from "./slice-clock.js";
 import { badYield, badResult, nativeNext, asSyscall } from "./target.js";
 import type { SchedulingPolicy } from "./types.js";
 
-/** Slices between clock samples; time in between is shared evenly among those slices. */
-const SAMPLE = 64;
 /**
  * On a virtual clock, host turns come after this many slices (a pass or a clock jump counts as
  * `PASS_WEIGHT`), not after real time: the points where ops settled by promises are delivered are
@@ -45,7 +45,6 @@ export class RunLoop {
   /** Ready for the next pass, and the batch of the pass under way (swapped each pass). */
   #ready = new RunQueue<Task>();
   #batch = new RunQueue<Task>();
-  #driving = false;
   #running = false;
   #stop = false;
   #turnAt = 0;
@@ -53,9 +52,8 @@ export class RunLoop {
   /** Whether anyone listens to slice starts / wake-ups; refreshed once per pass. */
   traceRun = false;
   traceWake = false;
-  #lastNow: number;
-  #recent: (Task | null)[] = new Array<Task | null>(SAMPLE).fill(null);
-  #recentCount = 0;
+  /** Sampling of running time, and the timing columns of `ps()`. */
+  readonly time: SliceClock;
   #poke: () => void = noop;
   /** Debug mode: the syscalls built during the slice under way (see {@link built}). */
   readonly #built: Syscall<unknown>[] | null;
@@ -67,7 +65,7 @@ export class RunLoop {
     this.#virtual = isVirtualClock(k.clock) ? (k.clock as VirtualClock) : null;
     this.#hostClock = k.clock instanceof RealClock ? k.clock : new RealClock();
     this.#hostTurnMs = hostTurnMs;
-    this.#lastNow = k.clock.now();
+    this.time = new SliceClock(k, this.#virtual !== null);
   }
 
   get virtual(): boolean {
@@ -92,48 +90,20 @@ export class RunLoop {
     return this.#ready.remove(task) || this.#batch.remove(task);
   }
 
-  // ---- timing ------------------------------------------------------------------------------
-
-  /**
-   * A new task's creation time. During a pass on a real clock, the pass's sample (a clock read
-   * costs more than much of a fork); a fresh read when `exact` (a time limit must never run out
-   * early), outside the loop, and on a virtual clock (exact and cheap).
-   */
-  stampNow(exact: boolean): number {
-    return this.#driving && this.#virtual === null && !exact ? this.#lastNow : this.#k.clock.now();
-  }
-
-  /** The time of timing events and `ps()`: during a pass its sample, outside it the clock. */
-  get timingNow(): number {
-    return this.#driving ? this.#lastNow : this.#k.clock.now();
-  }
-
-  /** Starts a stretch of blocked (or paused) time, ended by {@link rejoin}. */
-  leaveQueue(task: Task): void {
-    if (task.off) return;
-    task.off = true;
-    this.#k.tasks.addTime(task.tid, Time.Blocked, -this.timingNow);
-  }
-
-  rejoin(task: Task): void {
-    if (!task.off) return;
-    task.off = false;
-    this.#k.tasks.addTime(task.tid, Time.Blocked, this.timingNow);
-  }
-
   // ---- the inner loop ----------------------------------------------------------------------
 
   /** Runs passes until nothing is ready, a host turn is due, or `stop()` was called. */
   #drive(): void {
-    if (this.#driving) throw new Error("the scheduler loop is already running: run() and runSync() cannot be re-entered from a task or listener");
+    if (this.time.driving) throw new Error("the scheduler loop is already running: run() and runSync() cannot be re-entered from a task or listener");
     const k = this.#k;
-    this.#driving = true;
+    const time = this.time;
+    time.driving = true;
     try {
-      this.#sample();
+      time.sample();
       for (;;) {
         this.traceRun = k.events.wants("run");
         this.traceWake = k.events.wants("wake");
-        k.timers.fireDue(this.#lastNow, this.#wakeSleeper);
+        k.timers.fireDue(time.lastNow, this.#wakeSleeper);
         k.io.flush();
         if (this.#ready.size === 0 || this.#stop) return;
         const batch = this.#ready;
@@ -152,17 +122,17 @@ export class RunLoop {
         k.io.flush();
         // One clock read per pass (on the default real clock, also the host's): it closes this
         // pass's running time and is the next pass's time.
-        this.#sample();
+        time.sample();
         if (this.#turnDue(slices)) return;
       }
     } finally {
-      this.#driving = false;
-      if (this.#recentCount > 0) this.#sample();
+      time.driving = false;
+      if (time.unshared) time.sample();
     }
   }
 
   #turnDue(slices: number): boolean {
-    if (this.#virtual === null) return (this.#hostClock === this.#k.clock ? this.#lastNow : this.#hostClock.now()) >= this.#turnAt;
+    if (this.#virtual === null) return (this.#hostClock === this.#k.clock ? this.time.lastNow : this.#hostClock.now()) >= this.#turnAt;
     this.#sinceTurn += slices + PASS_WEIGHT;
     return this.#sinceTurn >= VIRTUAL_TURN;
   }
@@ -188,7 +158,7 @@ export class RunLoop {
     const k = this.#k;
     const gen = task.gen!;
     task.status = "running";
-    if (task.switches++ === 0) k.tasks.setTime(task.tid, Time.Started, this.#lastNow);
+    this.time.started(task);
     if (this.traceRun) k.events.running(task);
     if (this.#built !== null) {
       this.#built.length = 0;
@@ -210,13 +180,22 @@ export class RunLoop {
             ? nativeNext.call(gen, send)
             : gen.next(send);
     } catch (error) {
-      this.#sliceDone(task);
+      this.time.sliceDone(task);
       return k.finish(task, true, error);
     } finally {
       if (this.#built !== null) built.list = null;
     }
-    this.#sliceDone(task);
-    if (this.#built !== null && this.#forgotten(task, r)) return k.requeue(task);
+    this.time.sliceDone(task);
+    if (this.#built !== null) {
+      const lost = forgottenSyscall(task, this.#built, r);
+      if (lost !== null) {
+        if (r.done === true) k.report(lost, `task #${task.tid} "${task.name}"`);
+        else {
+          k.answer(task, false, lost);
+          return k.requeue(task);
+        }
+      }
+    }
     // A native generator's results are plain objects; a hand-written iterator's may be anything.
     if (!task.native && (r === null || typeof r !== "object")) {
       k.answer(task, false, badResult(task, r));
@@ -232,7 +211,7 @@ export class RunLoop {
     }
     let outcome: Dispatched;
     try {
-      outcome = k.dispatch(task, syscall);
+      outcome = dispatch(k, task, syscall);
     } catch (error) {
       // A syscall whose fields throw (a hostile subclass): fail it in the task, not the loop.
       if (task.status !== "running") return k.report(error, `dispatching a syscall of task #${task.tid} "${task.name}"`);
@@ -240,55 +219,6 @@ export class RunLoop {
     }
     if (outcome === Dispatched.Done) k.requeue(task);
     else k.afterBlock(task);
-  }
-
-  /**
-   * Debug mode: a syscall the task built in this slice but did not yield (`sleep(10);` without
-   * `yield*`) is a bug that would pass silently. It is thrown into the task, at its next yield, as
-   * a `TypeError` (or reported, if the task has ended). Returns whether it did that.
-   */
-  #forgotten(task: Task, r: IteratorResult<unknown, unknown>): boolean {
-    const yielded = r !== null && typeof r === "object" && r.done !== true ? r.value : undefined;
-    const lost = this.#built!.find((s) => s !== yielded);
-    this.#built!.length = 0;
-    if (lost === undefined) return false;
-    const d = lost.describe();
-    const call = `${d.name}(${d.detail})`;
-    const error = new TypeError(
-      `task #${task.tid} "${task.name}" built the syscall ${call} but never yielded it, so it did nothing: write \`yield* ${call}\` (debug mode)`,
-    );
-    if (r !== null && typeof r === "object" && r.done === true) {
-      this.#k.report(error, `task #${task.tid} "${task.name}"`);
-      return false;
-    }
-    this.#k.answer(task, false, error);
-    return true;
-  }
-
-  #sliceDone(task: Task): void {
-    this.#recent[this.#recentCount++] = task;
-    if (this.#recentCount === SAMPLE) this.#sample();
-  }
-
-  /** Reads the clock and shares the time since the last read among the slices run since. */
-  #sample(): void {
-    const now = this.#k.clock.now();
-    const n = this.#recentCount;
-    if (n > 0) {
-      const share = (now - this.#lastNow) / n;
-      const recent = this.#recent;
-      for (let i = 0; i < n; i++) {
-        const task = recent[i]!;
-        task.timeRunning += share;
-        recent[i] = null;
-        if (task.budget !== null && share > 0 && task.alive) {
-          const over = task.budget.chargeRunTime(share, task.tid, task.name);
-          if (over !== null) this.#k.kill(task, over);
-        }
-      }
-      this.#recentCount = 0;
-    }
-    this.#lastNow = now;
   }
 
   // ---- the outer loop ----------------------------------------------------------------------
@@ -392,7 +322,7 @@ export class RunLoop {
 
   /** Rejects with every unobserved failure of the run: one as itself, several as an `AggregateError` (a deadlock last). */
   #settleRun(deadlock: DeadlockError | null): void {
-    const errors = this.#k.takeProblems();
+    const errors = this.#k.problems.take();
     if (deadlock !== null) errors.push(deadlock);
     if (errors.length === 1) throw errors[0];
     if (errors.length > 1) {

@@ -11,6 +11,7 @@ import { describeWait } from "./describe.js";
 import type { SchedulerEvents } from "./events.js";
 import { TaskHandle } from "./handle.js";
 import { Kernel } from "./kernel.js";
+import { revokeFrom } from "../syscalls/revoke.js";
 import { kernelEvents } from "./scheduler-events.js";
 import type { Task } from "./task.js";
 import type { SchedulingPolicy, TaskInfo, TaskOptions, TaskTarget } from "./types.js";
@@ -141,7 +142,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
   ps(): TaskInfo[] {
     const k = this.#k;
     const out: TaskInfo[] = [];
-    const now = k.loop.timingNow;
+    const now = k.loop.time.timingNow;
     for (const t of k.tasks.values()) if (t.alive) out.push(t.info(describeWait(k, t), now, k.tasks));
     return out;
   }
@@ -174,7 +175,7 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
    * ```
    */
   revoke(tid: number, cap: CapabilitySpec): boolean {
-    return this.#k.revoke(this.#task(tid, "revoke"), cap);
+    return revokeFrom(this.#k, this.#task(tid, "revoke"), cap);
   }
 
   #task(tid: unknown, action: string): Task | undefined {

@@ -1,4 +1,5 @@
 import type { CapabilitySpec } from "../caps/cap-spec.js";
+import { revokeCap } from "../caps/gate.js";
 import { describeValue } from "../checks.js";
 import type { Dispatched } from "../kernel/dispatched.js";
 import type { Kernel } from "../kernel/kernel.js";
@@ -35,6 +36,26 @@ export function revoke(tid: number, cap: CapabilitySpec): Revoke {
   return new Revoke(tid, cap);
 }
 
+/**
+ * @internal Removes `cap` from `task` and its live descendants, and cancels their ops in flight
+ * that their capabilities no longer allow. Throws a `TypeError` for a malformed `cap` (before
+ * anything changes); `false` if the task is unknown or ended. Only capabilities change: no task
+ * changes state here, a cancelled op wakes its task through the ring as any completion does.
+ */
+export function revokeFrom(k: Kernel, task: Task | undefined, cap: CapabilitySpec): boolean {
+  revokeCap(null, cap);
+  if (task === undefined || !task.alive) return false;
+  const capability = typeof cap === "string" ? cap : JSON.stringify(cap);
+  const visit = (t: Task): void => {
+    t.caps = revokeCap(t.caps, cap);
+    k.io.recheck(t, capability);
+    for (let c = t.firstChild; c !== null; c = c.nextSibling) if (c.alive) visit(c);
+  };
+  visit(task);
+  k.loop.poke();
+  return true;
+}
+
 /** @internal The kernel's handling of {@link Revoke}. */
 export function runRevoke(k: Kernel, task: Task, syscall: Revoke): Dispatched {
   const tid = syscall.tid;
@@ -42,7 +63,7 @@ export function runRevoke(k: Kernel, task: Task, syscall: Revoke): Dispatched {
     return k.answer(task, false, new TypeError(`revoke(tid, cap) expects an integer tid, got ${describeValue(tid)}`));
   }
   try {
-    return k.answer(task, true, k.revoke(k.tasks.get(tid), syscall.cap));
+    return k.answer(task, true, revokeFrom(k, k.tasks.get(tid), syscall.cap));
   } catch (error) {
     return k.answer(task, false, error);
   }

@@ -1,0 +1,92 @@
+import type { Kernel } from "./kernel.js";
+import type { Task } from "./task.js";
+import { Time } from "./task-table.js";
+
+/** Slices between clock samples; time in between is shared evenly among those slices. */
+const SAMPLE = 64;
+
+/**
+ * The run loop's time-keeping. To keep the switch path free of clock reads, the clock is read
+ * once per pass (and every {@link SAMPLE} slices within a long one), and the time in between is
+ * shared evenly among the slices run since: running time is exact in total, approximate per task.
+ * Blocked time is booked when a task leaves and rejoins the ready queue; queued time is derived.
+ */
+export class SliceClock {
+  readonly #k: Kernel;
+  readonly #virtual: boolean;
+  /** Set while a pass runs: timing then uses the pass's sample. */
+  driving = false;
+  /** The last sample. */
+  lastNow: number;
+  #recent: (Task | null)[] = new Array<Task | null>(SAMPLE).fill(null);
+  #recentCount = 0;
+
+  constructor(k: Kernel, virtual: boolean) {
+    this.#k = k;
+    this.#virtual = virtual;
+    this.lastNow = k.clock.now();
+  }
+
+  /**
+   * A new task's creation time. During a pass on a real clock, the pass's sample (a clock read
+   * costs more than much of a fork); a fresh read when `exact` (a time limit must never run out
+   * early), outside the loop, and on a virtual clock (exact and cheap).
+   */
+  stampNow(exact: boolean): number {
+    return this.driving && !this.#virtual && !exact ? this.lastNow : this.#k.clock.now();
+  }
+
+  /** The time of timing events and `ps()`: during a pass its sample, outside it the clock. */
+  get timingNow(): number {
+    return this.driving ? this.lastNow : this.#k.clock.now();
+  }
+
+  /** Starts a stretch of blocked (or paused) time, ended by {@link rejoin}. */
+  leaveQueue(task: Task): void {
+    if (task.off) return;
+    task.off = true;
+    this.#k.tasks.addTime(task.tid, Time.Blocked, -this.timingNow);
+  }
+
+  rejoin(task: Task): void {
+    if (!task.off) return;
+    task.off = false;
+    this.#k.tasks.addTime(task.tid, Time.Blocked, this.timingNow);
+  }
+
+  /** A slice of `task` began. */
+  started(task: Task): void {
+    if (task.switches++ === 0) this.#k.tasks.setTime(task.tid, Time.Started, this.lastNow);
+  }
+
+  /** A slice of `task` ended: its share of time is booked at the next sample. */
+  sliceDone(task: Task): void {
+    this.#recent[this.#recentCount++] = task;
+    if (this.#recentCount === SAMPLE) this.sample();
+  }
+
+  get unshared(): boolean {
+    return this.#recentCount > 0;
+  }
+
+  /** Reads the clock and shares the time since the last read among the slices run since. */
+  sample(): void {
+    const now = this.#k.clock.now();
+    const n = this.#recentCount;
+    if (n > 0) {
+      const share = (now - this.lastNow) / n;
+      const recent = this.#recent;
+      for (let i = 0; i < n; i++) {
+        const task = recent[i]!;
+        task.timeRunning += share;
+        recent[i] = null;
+        if (task.budget !== null && share > 0 && task.alive) {
+          const over = task.budget.chargeRunTime(share, task.tid, task.name);
+          if (over !== null) this.#k.kill(task, over);
+        }
+      }
+      this.#recentCount = 0;
+    }
+    this.lastNow = now;
+  }
+}
