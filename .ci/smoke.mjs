@@ -26,6 +26,23 @@ for (const [core, testing] of [[esm, await import("yieldos/testing")], [cjs, req
   sched.runSync();
   if ((await t.done) !== 1) throw new Error("yieldos/testing does not share the kernel of yieldos");
 }
+// Names in messages never depend on a bundler's renaming: the CJS build keeps class names, and a
+// deadlock names a channel by its own name. A VirtualClock of the other build is refused, saying so.
+for (const y of [esm, cjs]) {
+  if (y.Scheduler.name !== "Scheduler" || y.Channel.name !== "Channel") throw new Error(`class names were renamed: ${y.Scheduler.name}, ${y.Channel.name}`);
+  const s = new y.Scheduler({ clock: new y.VirtualClock() });
+  s.spawn(function* stuck() {
+    yield* y.channel({ name: "inbox" }).receive();
+  });
+  const e = await s.run().then(() => null, (x) => x);
+  if (!String(e?.message).includes('syscall receive channel "inbox"')) throw new Error(`deadlock message: ${e?.message}`);
+}
+try {
+  new cjs.Scheduler({ clock: new esm.VirtualClock() });
+  throw new Error("a VirtualClock of the ESM build was taken by the CJS Scheduler");
+} catch (e) {
+  if (!/another copy of yieldos/.test(String(e?.message))) throw e;
+}
 // Every file the core and testing bundles load (their shared chunks too) stays free of Node built-ins.
 const seen = new Set();
 const visit = (file) => {

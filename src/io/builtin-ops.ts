@@ -1,4 +1,4 @@
-import { declaresParameter, describeValue, isThenable } from "../checks.js";
+import { checkMs, declaresParameter, describeValue, isThenable } from "../checks.js";
 import type { CallOp, IoHandler, IoOp, IoRequest, TimeoutOp } from "./types.js";
 
 /**
@@ -83,8 +83,6 @@ export function validateOp(op: unknown): asserts op is IoOp {
     }
   } else if (type === "timeout") {
     const ms = (op as { ms?: unknown }).ms;
-    if (typeof ms !== "number" || !Number.isFinite(ms) || ms < 0) {
-      throw new RangeError(`A "timeout" op needs \`ms\`, a finite number >= 0, got ${describeValue(ms)}`);
-    }
+    checkMs(ms, 'A "timeout" op\'s `ms`');
   }
 }

@@ -1,3 +1,4 @@
+import { checkMs } from "../checks.js";
 import { TimeoutError, describeValue } from "../errors.js";
 import { RealClock, type Clock } from "../time/clock.js";
 import type { TimerSource } from "../time/timers.js";
@@ -67,9 +68,7 @@ export class OpClock {
   }
 
   after(entry: IoEntry, ms: number, fn: (request: IoRequest) => void): void {
-    if (typeof ms !== "number" || !Number.isFinite(ms) || ms < 0) {
-      throw new RangeError(`Expected after() \`ms\` to be a finite number >= 0, got ${describeValue(ms)}`);
-    }
+    checkMs(ms, "request.after(ms)");
     if (typeof fn !== "function") {
       throw new TypeError(`Expected the after() callback to be a function, got ${describeValue(fn)}`);
     }

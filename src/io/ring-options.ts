@@ -1,3 +1,4 @@
+import { checkMs } from "../checks.js";
 import { describeValue } from "../errors.js";
 import type { Clock } from "../time/clock.js";
 import { BUILTIN_HANDLERS } from "./builtin-ops.js";
@@ -100,9 +101,7 @@ export function validateSubmitOptions(options: SubmitOptions): void {
 
 /** Checks the `timeout`, `link` and `signal` of a submission, naming the value at fault. */
 export function validateSubmitFields(timeout: unknown, link: unknown, signal: unknown): void {
-  if (timeout !== undefined && (typeof timeout !== "number" || !Number.isFinite(timeout) || timeout < 0)) {
-    throw new RangeError(`Expected \`timeout\` to be a finite number of ms >= 0, got ${describeValue(timeout)}`);
-  }
+  if (timeout !== undefined) checkMs(timeout, "submit option `timeout`");
   if (link !== undefined && typeof link !== "boolean") {
     throw new TypeError(`Expected \`link\` to be a boolean, got ${describeValue(link)}`);
   }

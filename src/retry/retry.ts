@@ -1,3 +1,4 @@
+import { checkMs } from "../checks.js";
 import { TaskKilledError, TimeoutError, describeValue } from "../errors.js";
 import { fork } from "../syscalls/fork.js";
 import { sleep } from "../syscalls/sleep.js";
@@ -113,7 +114,7 @@ function checkPolicy(policy: RetryPolicy): CheckedPolicy {
   }
   const { maxAttempts = 3, baseMs = 100, factor = 2, maxMs = 30_000, jitter, retryIf = defaultRetryIf, attemptTimeout, onRetry } = policy;
   const ms = (key: string, v: unknown): void => {
-    if (typeof v !== "number" || !(v >= 0) || !Number.isFinite(v)) throw new RangeError(`retry: \`${key}\` must be a finite number of ms >= 0, got ${describeValue(v)}`);
+    checkMs(v, `retry: \`${key}\``);
   };
   if (!Number.isInteger(maxAttempts) || maxAttempts < 1) {
     throw new RangeError(`retry: \`maxAttempts\` must be an integer >= 1 (the first try included), got ${describeValue(maxAttempts)}`);
