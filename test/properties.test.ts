@@ -925,7 +925,7 @@ describe("properties", () => {
   it("never loses a task, a result, a failure or a completion in random programs, and replays them exactly", async () => {
     // PROPERTY_RUNS=100000 npx vitest run test/properties.test.ts fuzzes longer.
     await fc.assert(fc.asyncProperty(programs, check), { numRuns: Number(process.env.PROPERTY_RUNS ?? 4000) });
-  });
+  }, 180_000); // about 5 s alone on a 2-core machine; the margin is for a loaded one
 
   // Shrunk by the property above: B.1's failed batch cancels its second op while it is still in the
   // submission queue; that op's SQ slot is freed only by the next enter(), which never came, so A's
