@@ -5,7 +5,7 @@ import { readFileSync } from "node:fs";
 
 const require = createRequire(import.meta.url);
 const want = ["Scheduler", "VirtualClock", "Syscall", "IoRing", "getTid", "sleep", "fork", "wait", "kill", "submitIO", "call"];
-for (const entry of ["yieldos", "yieldos/node", "yieldos/testing", "yieldos/agent"]) {
+for (const entry of ["yieldos", "yieldos/node", "yieldos/testing", "yieldos/agent", "yieldos/bullmq"]) {
   await import(entry);
   require(entry);
 }
