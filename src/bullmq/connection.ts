@@ -7,6 +7,14 @@ export const CANCEL_EVENT = "yieldos:cancel";
 /** The default name prefix of the op queues: op type `embed` goes to queue `yieldos-op-embed`. */
 export const DEFAULT_QUEUE_PREFIX = "yieldos-op";
 
+/**
+ * The events stream that carries cancel requests for the jobs of queue `name`: its own stream, so
+ * op workers do not read (and parse) every event of the op queue just to find the cancels.
+ */
+export function cancelChannel(name: string): string {
+  return `${name}#cancel`;
+}
+
 /** The BullMQ queue that carries ops of `type`. */
 export function queueName(prefix: string, type: string): string {
   if (type.length === 0 || type.includes(":")) {

@@ -1,6 +1,6 @@
 import type { ConnectionOptions, JobsOptions } from "bullmq";
 import { Queue, QueueEvents, QueueEventsProducer } from "./peer.js";
-import { CANCEL_EVENT, type ErrorReporter } from "./connection.js";
+import { CANCEL_EVENT, cancelChannel, type ErrorReporter } from "./connection.js";
 
 type QueueT = InstanceType<typeof Queue>;
 type EventsT = InstanceType<typeof QueueEvents>;
@@ -37,7 +37,7 @@ export class OpLane {
     // outcome of a job finished before the first XREAD; older events name unknown jobs and are
     // ignored. Clock skew beyond that is caught by the client's reconcile sweep.
     this.#events = new QueueEvents(name, { ...base, lastEventId: `${Date.now() - 10_000}-0` });
-    this.#producer = new QueueEventsProducer(name, base);
+    this.#producer = new QueueEventsProducer(cancelChannel(name), base);
     this.#events.on("completed", ({ jobId, returnvalue }) => listener.completed(jobId, returnvalue));
     this.#events.on("failed", ({ jobId, failedReason }) => listener.failed(jobId, failedReason));
     this.queue.on("error", reporter.report);

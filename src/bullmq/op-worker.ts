@@ -1,6 +1,6 @@
 import type { ConnectionOptions, Job as JobT, RateLimiterOptions } from "bullmq";
 import type { IoOp } from "../io/types.js";
-import { CANCEL_EVENT, DEFAULT_QUEUE_PREFIX, ErrorReporter, queueName, withBackoff } from "./connection.js";
+import { CANCEL_EVENT, DEFAULT_QUEUE_PREFIX, cancelChannel, ErrorReporter, queueName, withBackoff } from "./connection.js";
 import { jsonProblem, toWireError } from "./payload.js";
 import { QueueEvents, Worker } from "./peer.js";
 
@@ -132,7 +132,7 @@ export class OpWorker {
         ...(options.maxStalledCount !== undefined && { maxStalledCount: options.maxStalledCount }),
       });
       worker.on("error", reporter.report);
-      const events = new QueueEvents(name, base);
+      const events = new QueueEvents(cancelChannel(name), base);
       events.on("error", reporter.report);
       events.on(CANCEL_EVENT as "completed", (args: unknown) => {
         const { jobId, reason } = args as { jobId: string; reason?: string };

@@ -56,6 +56,13 @@ interface Pending {
   since: number;
 }
 
+interface Outbox {
+  jobs: { jobId: string; data: unknown }[];
+  entries: Pending[];
+  /** Settles when this outbox's `addBulk` reached Redis (or every op in it settled first). */
+  added: Promise<void>;
+}
+
 const DEFAULT_JOB_OPTIONS: JobsOptions = { attempts: 1, removeOnComplete: { age: 300 }, removeOnFail: { age: 300 } };
 
 /**
@@ -65,6 +72,8 @@ const DEFAULT_JOB_OPTIONS: JobsOptions = { attempts: 1, removeOnComplete: { age:
 export class RemoteOps {
   readonly #lanes = new Map<string, OpLane>();
   readonly #pending = new Map<string, Pending>();
+  /** Jobs waiting for the next flush, by lane. */
+  readonly #outbox = new Map<OpLane, Outbox>();
   readonly #reporter: ErrorReporter;
   readonly #jobOptions: JobsOptions;
   readonly #sweep: ReturnType<typeof setInterval>;
@@ -114,8 +123,6 @@ export class RemoteOps {
   }
 
   #send(lane: OpLane, requests: IoRequest[]): void {
-    const jobs: { jobId: string; data: unknown }[] = [];
-    const entries: Pending[] = [];
     for (const request of requests) {
       const problem = jsonProblem(request.op, "op");
       if (problem !== null) {
@@ -126,18 +133,37 @@ export class RemoteOps {
         request.fail(new Error(`op "${lane.type}" (seq ${request.seq}) cannot be sent: its RemoteOps client is closed`));
         continue;
       }
+      const outbox = this.#outboxOf(lane);
       const jobId = `${lane.type}-${nanoid(12)}`;
       const key = typeof request.op["idempotencyKey"] === "string" ? request.op["idempotencyKey"] : jobId;
-      const entry: Pending = { request, lane, added: Promise.resolve(), since: Date.now() };
+      const entry: Pending = { request, lane, added: outbox.added, since: Date.now() };
       this.#pending.set(jobId, entry);
-      entries.push(entry);
-      jobs.push({ jobId, data: { op: request.op, key } });
+      outbox.entries.push(entry);
+      outbox.jobs.push({ jobId, data: { op: request.op, key } });
       request.signal.addEventListener("abort", () => this.#cancel(jobId, entry, request.signal.reason), { once: true });
+      this.#stats.sent++;
     }
-    if (jobs.length === 0) return;
-    this.#stats.sent += jobs.length;
-    const added = this.#add(lane, jobs, entries);
-    for (const entry of entries) entry.added = added;
+  }
+
+  /**
+   * The lane's jobs waiting to be sent. A scheduler dispatches ops as its tasks reach them, often
+   * one per `enter()`; one `addBulk` round trip per op would cost about half the throughput, so
+   * what arrives before the next event-loop turn goes in one `addBulk`.
+   */
+  #outboxOf(lane: OpLane): Outbox {
+    let outbox = this.#outbox.get(lane);
+    if (outbox === undefined) {
+      let release!: () => void;
+      const added = new Promise<void>((resolve) => (release = resolve));
+      const box: Outbox = { jobs: [], entries: [], added };
+      this.#outbox.set(lane, box);
+      setImmediate(() => {
+        this.#outbox.delete(lane);
+        void this.#add(lane, box.jobs, box.entries).finally(release);
+      });
+      outbox = box;
+    }
+    return outbox;
   }
 
   /** Adds the jobs, retrying with backoff while Redis fails; a retry re-adds the same job ids, which BullMQ ignores. */
