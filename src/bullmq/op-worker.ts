@@ -80,6 +80,9 @@ interface JobData {
   key: string;
 }
 
+/** The signal of a job BullMQ gave none (it always does for a three-parameter processor). */
+const NEVER: AbortSignal = new AbortController().signal;
+
 /** How long a cancel is remembered for a job that has not reached its processor yet. */
 const CANCEL_MEMORY_MS = 60_000;
 
@@ -169,13 +172,11 @@ export class OpWorker {
 
   async #process(type: string, handler: RemoteHandler, job: JobT<JobData>, signal: AbortSignal | undefined): Promise<unknown> {
     const jobId = job.id ?? "";
-    const controller = new AbortController();
-    const abort = (): void => controller.abort(signal?.reason);
-    signal?.addEventListener("abort", abort, { once: true });
-    if (this.#cancelled.has(jobId)) controller.abort("cancelled by its client");
+    // A cancel that came before BullMQ handed over the job: the handler never starts.
+    if (this.#cancelled.has(jobId)) throw new Error(`op "${type}" (BullMQ job ${jobId}) was cancelled by its client before it started`);
     this.#stats.started++;
     try {
-      const ctx: RemoteOpContext = { signal: controller.signal, key: job.data.key, jobId, attempt: job.attemptsStarted };
+      const ctx: RemoteOpContext = { signal: signal ?? NEVER, key: job.data.key, jobId, attempt: job.attemptsStarted };
       const value = await handler(job.data.op, ctx);
       const problem = value === undefined ? null : jsonProblem(value, "result");
       if (problem !== null) {
@@ -185,12 +186,10 @@ export class OpWorker {
       return value;
     } catch (error) {
       this.#stats.failed++;
-      if (controller.signal.aborted) this.#stats.aborted++;
+      if (signal?.aborted === true) this.#stats.aborted++;
       // BullMQ keeps only the message; the task also needs the name and code.
       await job.updateData({ ...job.data, error: toWireError(error) } as JobData).catch(() => undefined);
       throw error instanceof Error ? error : new Error(toWireError(error).message);
-    } finally {
-      signal?.removeEventListener("abort", abort);
     }
   }
 
