@@ -3,7 +3,10 @@ import { Queue, QueueEvents, QueueEventsProducer } from "./peer.js";
 import { CANCEL_EVENT, cancelChannel, type ErrorReporter } from "./connection.js";
 
 type QueueT = InstanceType<typeof Queue>;
-type EventsT = InstanceType<typeof QueueEvents>;
+/** What the lane needs of its QueueEvents once it runs. */
+interface EventsT {
+  close(): Promise<void>;
+}
 type ProducerT = InstanceType<typeof QueueEventsProducer>;
 
 /** How a lane tells its owner about a job that finished. */
@@ -26,26 +29,47 @@ export type JobOutcome =
 export class OpLane {
   readonly type: string;
   readonly queue: QueueT;
-  readonly #events: EventsT;
+  #events: EventsT | null = null;
   readonly #producer: ProducerT;
+  /** Settles once the outcome stream is read from the current Redis time on. */
+  readonly ready: Promise<void>;
+  #closed = false;
 
   constructor(type: string, name: string, connection: ConnectionOptions, prefix: string | undefined, listener: LaneListener, reporter: ErrorReporter) {
     this.type = type;
     const base = prefix === undefined ? { connection } : { connection, prefix };
     this.queue = new Queue(name, base);
-    // Read from a little before now rather than from "$" (BullMQ's default), which would miss the
-    // outcome of a job finished before the first XREAD; older events name unknown jobs and are
-    // ignored. Clock skew beyond that is caught by the client's reconcile sweep.
-    this.#events = new QueueEvents(name, { ...base, lastEventId: `${Date.now() - 10_000}-0` });
     this.#producer = new QueueEventsProducer(cancelChannel(name), base);
-    this.#events.on("completed", ({ jobId, returnvalue }) => listener.completed(jobId, returnvalue));
-    this.#events.on("failed", ({ jobId, failedReason }) => listener.failed(jobId, failedReason));
     this.queue.on("error", reporter.report);
-    this.#events.on("error", reporter.report);
     this.#producer.on("error", reporter.report);
+    this.ready = this.#listen(name, base, listener, reporter);
   }
 
-  add(jobs: { jobId: string; data: unknown }[], options: JobsOptions): Promise<unknown> {
+  /**
+   * Starts reading outcomes from Redis's clock now, not from "$" (BullMQ's default), which would
+   * miss a job finished before the first XREAD, and not from the client's clock, which may be
+   * off. Jobs are added only after this, so no outcome event comes before the read position.
+   */
+  async #listen(name: string, base: { connection: ConnectionOptions; prefix?: string }, listener: LaneListener, reporter: ErrorReporter): Promise<void> {
+    for (let attempt = 0; !this.#closed; attempt++) {
+      try {
+        const client = await (this.queue.backend as unknown as { client: Promise<{ runCommand(name: string, args: unknown[]): Promise<unknown> }> }).client;
+        const [seconds, micros] = (await client.runCommand("time", [])) as [string, string];
+        const events = new QueueEvents(name, { ...base, lastEventId: `${Number(seconds) * 1000 + Math.floor(Number(micros) / 1000) - 1}-0` });
+        events.on("completed", ({ jobId, returnvalue }) => listener.completed(jobId, returnvalue));
+        events.on("failed", ({ jobId, failedReason }) => listener.failed(jobId, failedReason));
+        events.on("error", reporter.report);
+        this.#events = events;
+        return;
+      } catch (error) {
+        reporter.report(error);
+        await new Promise((resolve) => setTimeout(resolve, Math.min(100 * 2 ** attempt, 2_000)));
+      }
+    }
+  }
+
+  async add(jobs: { jobId: string; data: unknown }[], options: JobsOptions): Promise<unknown> {
+    await this.ready;
     return this.queue.addBulk(jobs.map((j) => ({ name: this.type, data: j.data, opts: { ...options, jobId: j.jobId } })));
   }
 
@@ -70,6 +94,7 @@ export class OpLane {
   }
 
   async close(): Promise<void> {
-    await Promise.allSettled([this.#events.close(), this.#producer.close(), this.queue.close()]);
+    this.#closed = true;
+    await Promise.allSettled([this.#events?.close(), this.#producer.close(), this.queue.close()]);
   }
 }

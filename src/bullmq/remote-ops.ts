@@ -61,6 +61,7 @@ interface Outbox {
   entries: Pending[];
   /** Settles when this outbox's `addBulk` reached Redis (or every op in it settled first). */
   added: Promise<void>;
+  release: () => void;
 }
 
 const DEFAULT_JOB_OPTIONS: JobsOptions = { attempts: 1, removeOnComplete: { age: 300 }, removeOnFail: { age: 300 } };
@@ -68,12 +69,23 @@ const DEFAULT_JOB_OPTIONS: JobsOptions = { attempts: 1, removeOnComplete: { age:
 /**
  * The client side of remote ops: ring handlers that send the ops of `types` to BullMQ queues and
  * complete each op with its job's result or error. Made by {@link remoteOps}.
+ *
+ * @example
+ * ```ts
+ * const remote = remoteOps(sched, { connection, types: ["llm"] });
+ * await remote.ready();          // optional: ops sent earlier just wait for Redis
+ * await sched.run();
+ * console.log(remote.stats);     // { sent, completed, failed, cancelled, pending }
+ * await remote.close();
+ * ```
  */
 export class RemoteOps {
   readonly #lanes = new Map<string, OpLane>();
   readonly #pending = new Map<string, Pending>();
   /** Jobs waiting for the next flush, by lane. */
   readonly #outbox = new Map<OpLane, Outbox>();
+  /** Lanes with an `addBulk` under way. */
+  readonly #adding = new Set<OpLane>();
   readonly #reporter: ErrorReporter;
   readonly #jobOptions: JobsOptions;
   readonly #sweep: ReturnType<typeof setInterval>;
@@ -147,23 +159,33 @@ export class RemoteOps {
 
   /**
    * The lane's jobs waiting to be sent. A scheduler dispatches ops as its tasks reach them, often
-   * one per `enter()`; one `addBulk` round trip per op would cost about half the throughput, so
-   * what arrives before the next event-loop turn goes in one `addBulk`.
+   * one per `enter()`, and an `addBulk` round trip per op would cost most of the throughput. So
+   * jobs are group-committed: one `addBulk` per lane at a time; what arrives meanwhile waits and
+   * goes in the next one, which starts when it returns (or on the next event-loop turn when none
+   * is under way).
    */
   #outboxOf(lane: OpLane): Outbox {
     let outbox = this.#outbox.get(lane);
     if (outbox === undefined) {
       let release!: () => void;
       const added = new Promise<void>((resolve) => (release = resolve));
-      const box: Outbox = { jobs: [], entries: [], added };
-      this.#outbox.set(lane, box);
-      setImmediate(() => {
-        this.#outbox.delete(lane);
-        void this.#add(lane, box.jobs, box.entries).finally(release);
-      });
-      outbox = box;
+      outbox = { jobs: [], entries: [], added, release };
+      this.#outbox.set(lane, outbox);
+      if (!this.#adding.has(lane)) setImmediate(() => this.#flush(lane));
     }
     return outbox;
+  }
+
+  #flush(lane: OpLane): void {
+    const outbox = this.#outbox.get(lane);
+    if (outbox === undefined || this.#adding.has(lane)) return;
+    this.#outbox.delete(lane);
+    this.#adding.add(lane);
+    void this.#add(lane, outbox.jobs, outbox.entries).finally(() => {
+      outbox.release();
+      this.#adding.delete(lane);
+      this.#flush(lane);
+    });
   }
 
   /** Adds the jobs, retrying with backoff while Redis fails; a retry re-adds the same job ids, which BullMQ ignores. */
