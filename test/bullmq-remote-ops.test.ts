@@ -243,3 +243,12 @@ describe.skipIf(skip)("bullmq remote ops", () => {
     }
   });
 });
+
+describe("bullmq remote ops options", () => {
+  it("refuses an op type the ring already serves, or one that cannot name a queue, before opening any connection", () => {
+    const sched = new Scheduler();
+    const connection = { host: "127.0.0.1", port: 1 };
+    expect(() => remoteOps(sched, { connection, types: ["call"] })).toThrow(/call/);
+    expect(() => remoteOps(sched, { connection, types: ["a:b"] })).toThrow('op type "a:b" cannot name a BullMQ queue: use a non-empty type without ":"');
+  });
+});

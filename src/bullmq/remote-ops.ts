@@ -100,11 +100,11 @@ export class RemoteOps {
     this.#jobOptions = { ...DEFAULT_JOB_OPTIONS, ...options.jobOptions };
     this.#reconcileMs = options.reconcileMs ?? 5_000;
     const listener = { completed: this.#completed, failed: this.#failed };
-    for (const type of new Set(options.types)) {
-      const lane = new OpLane(type, queueName(prefix, type), connection, options.prefix, listener, this.#reporter);
-      this.#lanes.set(type, lane);
-      ring.register(type, (requests) => this.#send(lane, requests));
-    }
+    const types = [...new Set(options.types)];
+    const names = types.map((type) => queueName(prefix, type));
+    // Handlers first: a type the ring refuses (built-in, taken) throws before any connection opens.
+    for (const type of types) ring.register(type, (requests) => this.#send(this.#lanes.get(type)!, requests));
+    types.forEach((type, i) => this.#lanes.set(type, new OpLane(type, names[i]!, connection, options.prefix, listener, this.#reporter)));
     this.#sweep = setInterval(() => void this.#reconcile(), Math.max(50, this.#reconcileMs / 2));
     this.#sweep.unref?.();
   }
