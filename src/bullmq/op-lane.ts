@@ -60,6 +60,7 @@ export class OpLane {
         events.on("failed", ({ jobId, failedReason }) => listener.failed(jobId, failedReason));
         events.on("error", reporter.report);
         this.#events = events;
+        await events.waitUntilReady();
         return;
       } catch (error) {
         reporter.report(error);

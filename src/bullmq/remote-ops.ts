@@ -114,9 +114,9 @@ export class RemoteOps {
     return { ...this.#stats, pending: this.#pending.size };
   }
 
-  /** Resolves once every queue's connection is ready (ops sent before then wait, nothing is lost). */
+  /** Resolves once every op type's queue and outcome stream are connected (ops sent before then wait, nothing is lost). */
   async ready(): Promise<void> {
-    await Promise.all([...this.#lanes.values()].map((lane) => lane.queue.waitUntilReady()));
+    await Promise.all([...this.#lanes.values()].map((lane) => Promise.all([lane.queue.waitUntilReady(), lane.ready])));
   }
 
   /**
