@@ -10,6 +10,18 @@ import { createConnection, createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
+/** Servers still running: killed (and their directories removed) if this process exits first. */
+const running = new Set<{ child: ChildProcess; dir: string }>();
+process.once("exit", () => {
+  for (const { child, dir } of running) {
+    child.kill("SIGKILL");
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.once(signal, () => process.exit(128 + (signal === "SIGINT" ? 2 : 15)));
+}
+
 export const INSTALL_HINT = "redis-server is not installed: run `apt-get install -y redis-server` (Debian) to run these tests";
 
 /** Whether Debian's `redis-server` is on the PATH. */
@@ -91,6 +103,9 @@ export class RedisServer {
     args.push("--appendonly", this.#appendonly ? "yes" : "no", "--daemonize", "no", "--loglevel", "warning");
     const child = spawn("redis-server", args, { stdio: ["ignore", "ignore", "pipe"] });
     this.#child = child;
+    const entry = { child, dir: this.dir };
+    running.add(entry);
+    child.once("exit", () => running.delete(entry));
     let stderr = "";
     child.stderr?.on("data", (chunk) => (stderr += chunk.toString()));
     const deadline = Date.now() + 5_000;
