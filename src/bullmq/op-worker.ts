@@ -1,5 +1,5 @@
 import type { ConnectionOptions, Job as JobT, RateLimiterOptions } from "bullmq";
-import type { IoOp } from "../io/types.js";
+import type { IoOp } from "../index.js";
 import { CANCEL_EVENT, DEFAULT_QUEUE_PREFIX, cancelChannel, ErrorReporter, queueName, withBackoff } from "./connection.js";
 import { jsonProblem, toWireError } from "./payload.js";
 import { QueueEvents, Worker } from "./peer.js";

@@ -1,7 +1,6 @@
 import type { ConnectionOptions, JobsOptions } from "bullmq";
 import { nanoid } from "nanoid";
-import type { IoRing } from "../io/io-ring.js";
-import type { IoOp, IoRequest } from "../io/types.js";
+import type { IoOp, IoRequest, IoRing } from "../index.js";
 import { DEFAULT_QUEUE_PREFIX, ErrorReporter, queueName, withBackoff } from "./connection.js";
 import { RemoteOpError, RemotePayloadError } from "./errors.js";
 import { OpLane, type JobOutcome } from "./op-lane.js";
