@@ -8,6 +8,7 @@ export default defineConfig({
     agent: "src/agent/index.ts",
     mcp: "src/mcp/index.ts",
     otel: "src/otel/index.ts",
+    bullmq: "src/bullmq/index.ts",
   },
   format: ["esm", "cjs"],
   dts: true,
@@ -35,7 +36,7 @@ export default defineConfig({
       setup(build) {
         if (build.initialOptions.define?.__YIELDOS_FORMAT__ !== '"cjs"') return;
         build.onResolve({ filter: /^\.\/peer\.js$/ }, (args) =>
-          /[\\/]src[\\/](mcp|otel)$/.test(args.resolveDir) ? { path: `${args.resolveDir}/peer-cjs.ts` } : undefined,
+          /[\\/]src[\\/](mcp|otel|bullmq)$/.test(args.resolveDir) ? { path: `${args.resolveDir}/peer-cjs.ts` } : undefined,
         );
       },
     },

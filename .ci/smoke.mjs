@@ -8,7 +8,7 @@ import { join } from "node:path";
 
 const require = createRequire(import.meta.url);
 const want = ["Scheduler", "VirtualClock", "Syscall", "IoRing", "getTid", "sleep", "fork", "wait", "kill", "submitIO", "call", "CapSet", "CapabilityDeniedError", "retry"];
-for (const entry of ["yieldos", "yieldos/node", "yieldos/testing", "yieldos/agent", "yieldos/mcp", "yieldos/otel"]) {
+for (const entry of ["yieldos", "yieldos/node", "yieldos/testing", "yieldos/agent", "yieldos/mcp", "yieldos/otel", "yieldos/bullmq"]) {
   await import(entry);
   require(entry);
 }
@@ -65,7 +65,7 @@ try {
   cpSync(new URL("../dist", import.meta.url), join(pkg, "dist"), { recursive: true });
   cpSync(new URL("../package.json", import.meta.url), join(pkg, "package.json"));
   symlinkSync(new URL("../node_modules/eventemitter3", import.meta.url).pathname, join(scratch, "node_modules", "eventemitter3"));
-  const peers = { "yieldos/mcp": "@modelcontextprotocol/sdk ^1", "yieldos/otel": "@opentelemetry/api ^1" };
+  const peers = { "yieldos/mcp": "@modelcontextprotocol/sdk ^1", "yieldos/otel": "@opentelemetry/api ^1", "yieldos/bullmq": "bullmq ^6" };
   for (const [entry, peer] of Object.entries(peers)) {
     for (const code of [`await import("${entry}")`, `require("${entry}")`]) {
       let message = "";
@@ -83,4 +83,4 @@ try {
 } finally {
   rmSync(scratch, { recursive: true, force: true });
 }
-console.log("smoke: yieldos/mcp and yieldos/otel fail on import without their peers, naming package and version; the core loads without them");
+console.log("smoke: yieldos/mcp, yieldos/otel and yieldos/bullmq fail on import without their peers, naming package and version; the core loads without them");

@@ -1,0 +1,3 @@
+export { remoteOps, RemoteOps, type RemoteOpsOptions, type RemoteOpsStats } from "./remote-ops.js";
+export { OpWorker, type OpWorkerOptions, type RemoteHandler, type RemoteOpContext } from "./op-worker.js";
+export { RemoteOpError, RemotePayloadError, RedisUnavailableError } from "./errors.js";
