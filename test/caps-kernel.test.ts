@@ -154,6 +154,39 @@ describe("capabilities in the kernel", () => {
     expect(pending[0].signal.aborted).toBe(true);
   });
 
+  it("settles an op once when a kill and a revoke race for it, in either order", async () => {
+    for (const order of ["kill first", "revoke first"] as const) {
+      const { sched } = virtualScheduler();
+      const pending: IoRequest[] = [];
+      sched.ring.register("work", (requests) => {
+        for (const r of requests) {
+          pending.push(r);
+          r.after(1000, () => r.complete(undefined));
+        }
+      });
+      const completions: number[] = [];
+      sched.on("io:complete", (_tid, c) => completions.push(c.seq));
+      const t = sched.spawn(function* () {
+        yield* submitIO({ type: "work" });
+      }, { caps: ["work"] });
+      sched.spawn(function* () {
+        yield* sleep(1);
+        if (order === "kill first") {
+          sched.kill(t.tid, "race");
+          sched.revoke(t.tid, "work");
+        } else {
+          sched.revoke(t.tid, "work");
+          sched.kill(t.tid, "race");
+        }
+      });
+      await sched.run().catch(() => {});
+      expect(t.status).toBe("killed");
+      expect(completions).toEqual([1]);
+      expect(pending[0].signal.aborted).toBe(true);
+      expect(sched.ring.counters).toMatchObject({ inFlight: 0, queued: 0 });
+    }
+  });
+
   it("names a malformed capability and its expected forms", () => {
     const { sched } = virtualScheduler();
     expect(() => sched.spawn(function* () {}, { caps: ["fs.read:relative"] })).toThrow(/invalid capability "fs.read:relative".*must be absolute/);
