@@ -33,6 +33,8 @@ export interface RunRecord {
   choices: number[];
   counts: number[];
   steps: number;
+  /** The step during which a task first failed, or -1 (detail runs only). */
+  failedAt: number;
   recorder: RunRecorder;
   t: TestScheduler;
 }
@@ -71,6 +73,8 @@ export async function runOnce(
   }
   const t = createTestScheduler(options);
   if (names !== undefined) t.sched.on("spawn", (tid, e) => void names.set(tid, e.name));
+  let failedAt = -1;
+  if (detail) t.sched.on("exit", (_tid, e) => void (e.status === "failed" && failedAt < 0 && (failedAt = rec.steps)));
   let error: unknown;
   let ok = true;
   try {
@@ -83,7 +87,7 @@ export async function runOnce(
   } finally {
     t.trace.stop();
   }
-  return { ok, error, choices: rec.choices, counts: rec.counts, steps: rec.steps, recorder: rec, t };
+  return { ok, error, choices: rec.choices, counts: rec.counts, steps: rec.steps, failedAt, recorder: rec, t };
 }
 
 /** The name a short trace shows for an error. */

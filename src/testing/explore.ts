@@ -1,6 +1,6 @@
 import { describeValue } from "../errors.js";
 import type { Scheduler } from "../kernel/scheduler.js";
-import { DelaySearch } from "./bounded-search.js";
+import { DelaySearch, delayDecider } from "./bounded-search.js";
 import { decodeSchedule, deviations, encodeSchedule, listDecider, randomDecider, type Decider } from "./choices.js";
 import { errorKind, runOnce, type Program, type RunRecord, type RunSetup } from "./explore-run.js";
 import { formatReport } from "./explore-report.js";
@@ -257,15 +257,16 @@ export async function explore(program: Program, options: ExploreOptions = {}): P
     const seed = first + run;
     const names = new Map<number, string>();
     let decider: Decider;
+    let delays: ReturnType<typeof delayDecider> | null = null;
     if (search !== null) {
       const list = search.next();
       if (list === null) return { ok: true, runs: run, failure: null, complete: true, bound: search.covered };
-      decider = listDecider(list);
+      decider = delays = delayDecider(list);
     } else {
       decider = strategy === "random" ? randomDecider(seed) : pct(seed, k, options, names);
     }
     const r = await runOnce(program, decider, setup, false, names);
-    search?.observe(r.choices, r.counts);
+    if (delays !== null) search!.observe(delays.taken, delays.counts);
     if (!r.ok) {
       const failure = await found(seed, run, r, strategy, strategy === "pct" ? k : undefined);
       return search === null ? { ok: false, runs: run + 1, failure } : { ok: false, runs: run + 1, failure, complete: false, bound: search.covered };
@@ -289,7 +290,7 @@ function replayCall(f: Found, options: ReplayOptions): string {
   const depth = options.depth ?? DEFAULT_DEPTH;
   const explicit = f.strategy === "pct" ? `{ strategy: "pct", depth: ${depth}, steps: ${f.steps} }` : `{ strategy: "random" }`;
   const plain = f.strategy === DEFAULT_STRATEGY && options.steps === undefined && depth === DEFAULT_DEPTH;
-  return plain ? `replay(program, ${f.seed}) (= replay(program, ${f.seed}, ${explicit}), or ${schedule})` : `replay(program, ${f.seed}, ${explicit}) (or ${schedule})`;
+  return plain ? `replay(program, ${f.seed}) (= replay(program, ${f.seed}, ${explicit}))` : `replay(program, ${f.seed}, ${explicit})`;
 }
 
 async function failureOf(program: Program, options: ExploreOptions, setup: RunSetup, f: Found): Promise<ExploreFailure> {
@@ -314,7 +315,8 @@ async function failureOf(program: Program, options: ExploreOptions, setup: RunSe
       const schedule = encodeSchedule(final.choices);
       const smallLines = final.t.trace.lines();
       shrunk = { schedule, deviations: deviations(final.choices), error: final.error, lines: smallLines, replays: small.replays };
-      shown = { ...shrunk, steps: final.recorder.detail ?? [], names };
+      const steps = final.recorder.detail ?? [];
+      shown = { ...shrunk, steps: final.failedAt < 0 ? steps : steps.slice(0, final.failedAt), names };
     }
   }
   const strategy = f.strategy === "pct" ? `"pct", depth ${options.depth ?? DEFAULT_DEPTH}, steps (k) ${f.steps}` : `"${f.strategy}"`;
