@@ -10,8 +10,8 @@
  *   npm run bench:explore -- --only=reorder_20,twostage_100 --strategy=pct --depth=2
  */
 import os from "node:os";
-import { explore, type Strategy } from "../src/testing/index.js";
-import { bugPrograms } from "../test/explore-programs.js";
+import { explore, replay, type Strategy } from "../src/testing/index.js";
+import { bugPrograms, twostage } from "../test/explore-programs.js";
 import { median } from "./harness.js";
 
 function arg(name: string): string | undefined {
@@ -99,4 +99,23 @@ const def = results.filter((r) => r.strategy === "pct");
 if (def.length > 0) {
   const missed = def.filter((r) => r.found < (r.seeds >= 20 ? r.seeds - 1 : r.seeds));
   console.log(`\ntarget (pct finds every bug from all but one of 20 seeds, or all of fewer, within its cap): ${missed.length === 0 ? "met" : `missed by ${missed.map((r) => r.program).join(", ")}`}`);
+}
+
+// What formatting every passing run's trace would cost: explore's runs record the trace but never
+// format it; replay(...).lines formats it. Same programs, same random schedules (all pass).
+if (arg("no-trace-cost") === undefined) {
+  console.log("\n| program | explore ms/run (trace not formatted) | replay + .lines ms/run | ratio |\n| --- | --- | --- | --- |");
+  for (const n of [20, 100]) {
+    const program = twostage(n);
+    const runs = quick ? 50 : 300;
+    await explore(program, { strategy: "random", runs: 20 }); // warm-up
+    const t0 = performance.now();
+    const r = await explore(program, { strategy: "random", runs, seed: 7 });
+    const plain = (performance.now() - t0) / runs;
+    const t1 = performance.now();
+    for (let i = 0; i < runs; i++) (await replay(program, 7 + i, { strategy: "random" })).lines;
+    const formatted = (performance.now() - t1) / runs;
+    if (!r.ok) throw new Error("the trace-cost runs must all pass");
+    console.log(`| twostage_${n} | ${plain.toFixed(2)} | ${formatted.toFixed(2)} | ${(formatted / plain).toFixed(2)}x |`);
+  }
 }

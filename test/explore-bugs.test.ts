@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { explore, replay } from "../src/testing/index.js";
+import { fork, wait, type Tid } from "../src/index.js";
+import { explore, replay, type Program } from "../src/testing/index.js";
 import { bugPrograms, llmIo, llmLostUpdate, reorderN, twostage } from "./explore-programs.js";
 
 /** Ports whose bug FIFO order itself hits, as SCTBench's non-preemptive schedule does for lazy01. */
@@ -48,5 +49,44 @@ describe("explore on ported bugs", () => {
     expect(f.shrunk!.deviations).toBeLessThan(f.schedule.split(".").filter((c) => c !== "0").length);
     const r = await replay(reorderN(5), f.seed, { strategy: "pct", depth: 3, steps: f.steps });
     expect(r.lines).toEqual(f.lines);
+  });
+});
+
+describe("explore README example", () => {
+  it("finds a half-written config with PCT that the random walk misses", async () => {
+    // The example in README.md "Exploration strategies", verbatim.
+    const publish: Program = ({ sched }) => {
+      let version = 0;
+      let body = "";
+      sched.spawn(function* main() {
+        const kids: Tid[] = [];
+        for (let i = 0; i < 10; i++) {
+          kids.push(
+            yield* fork(function* writer() {
+              yield;
+              version = 1;
+              yield;
+              body = "v1";
+            }),
+          );
+        }
+        kids.push(
+          yield* fork(function* reader() {
+            yield;
+            const v = version;
+            yield;
+            const b = body;
+            if (v === 1 && b !== "v1") throw new Error(`half-written config: version ${v}, body "${b}"`);
+          }),
+        );
+        for (const kid of kids) yield* wait(kid);
+      });
+    };
+    const random = await explore(publish, { strategy: "random", runs: 1_000 });
+    expect(random.ok).toBe(true); // 1,000 random schedules, no bug
+    const pct = await explore(publish, { runs: 1_000 }); // default: "pct", depth 3
+    expect(pct.failure?.error).toEqual(new Error('half-written config: version 1, body ""'));
+    const again = await replay(publish, pct.failure!.shrunk!.schedule);
+    expect(again.ok).toBe(false);
   });
 });

@@ -3,7 +3,7 @@ import { DelaySearch, delayDecider } from "../src/testing/bounded-search.js";
 import { deviations } from "../src/testing/choices.js";
 import { pctDecider } from "../src/testing/pct.js";
 import { shrinkSchedule } from "../src/testing/shrink.js";
-import { decodeSchedule, encodeSchedule, explore, LivelockError, type Program } from "../src/testing/index.js";
+import { decodeSchedule, encodeSchedule, explore, LivelockError, replay, type Program } from "../src/testing/index.js";
 
 /** Two root tasks of two steps each, logging their order; `seen` collects every interleaving. */
 function twoByTwo(seen: Set<string>): Program {
@@ -126,5 +126,19 @@ describe("shrinkSchedule", () => {
     const { choices } = await shrinkSchedule([1, 1, 1], async () => (calls++, null), 5);
     expect(choices).toEqual([1, 1, 1]);
     expect(calls).toBeLessThanOrEqual(5);
+  });
+});
+
+describe("explore options", () => {
+  it("rejects bad strategy options, naming the value", async () => {
+    const ok: Program = () => {};
+    await expect(explore(ok, { strategy: "dfs" as never })).rejects.toThrow('explore: strategy must be "pct", "random" or "bounded", got "dfs" (string)');
+    await expect(explore(ok, { depth: 0 })).rejects.toThrow("explore: depth must be an integer >= 1, got 0 (number)");
+    await expect(explore(ok, { steps: 2.5 })).rejects.toThrow("explore: steps must be an integer >= 1 (PCT's k), got 2.5 (number)");
+    await expect(explore(ok, { budget: -1 })).rejects.toThrow("explore: budget must be an integer number of steps >= 0, got -1 (number)");
+    await expect(explore(ok, { bound: -1, strategy: "bounded" })).rejects.toThrow("explore: bound must be an integer >= 0, got -1 (number)");
+    await expect(explore(ok, { shrink: 1.5 })).rejects.toThrow("explore: shrink must be false or a number of replays >= 0, got 1.5 (number)");
+    await expect(explore(ok, { jitter: -5 })).rejects.toThrow("explore: jitter must be an integer number of ms >= 0, got -5 (number)");
+    await expect(replay(ok, 3, { strategy: "bounded" })).rejects.toThrow('replay: a "bounded" run replays from its schedule string (failure.schedule), not from seed 3');
   });
 });

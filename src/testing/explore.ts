@@ -165,6 +165,11 @@ function checkStrategy(options: ReplayOptions): Strategy {
   if (options.steps !== undefined && (!Number.isInteger(options.steps) || options.steps < 1)) {
     throw new RangeError(`explore: steps must be an integer >= 1 (PCT's k), got ${describeValue(options.steps)}`);
   }
+  const { budget, classes } = options;
+  if (budget !== undefined && !(typeof budget === "number" && budget >= 0 && (Number.isInteger(budget) || budget === Infinity))) {
+    throw new RangeError(`explore: budget must be an integer number of steps >= 0, got ${describeValue(budget)}`);
+  }
+  if (classes !== undefined && typeof classes !== "boolean") throw new TypeError(`explore: classes must be true or false, got ${describeValue(classes)}`);
   return s;
 }
 
@@ -242,6 +247,10 @@ export async function explore(program: Program, options: ExploreOptions = {}): P
   const strategy = checkStrategy(options);
   const bound = options.bound ?? Infinity;
   if (bound !== Infinity && (!Number.isInteger(bound) || bound < 0)) throw new RangeError(`explore: bound must be an integer >= 0, got ${describeValue(bound)}`);
+  const { shrink } = options;
+  if (shrink !== undefined && shrink !== false && !(Number.isInteger(shrink) && shrink >= 0)) {
+    throw new RangeError(`explore: shrink must be false or a number of replays >= 0, got ${describeValue(shrink)}`);
+  }
   const setup = setupOf(options);
   const found = (seed: number, run: number, r: RunRecord, s: Strategy | "fifo", k?: number) =>
     failureOf(program, options, setup, { seed, run, runs, record: r, strategy: s, steps: k });
