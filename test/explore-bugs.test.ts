@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { fork, wait, type Tid } from "../src/index.js";
+import { fork, sleep, wait, type Tid } from "../src/index.js";
 import { explore, replay, type Program } from "../src/testing/index.js";
 import { bugPrograms, llmIo, llmLostUpdate, reorderN, twostage } from "./explore-programs.js";
 
@@ -38,6 +38,25 @@ describe("explore on ported bugs", () => {
     expect(String(jittered.failure?.error)).toMatch(/lost update: notes are \["llm\((plan|page)\)"\]/);
     const again = await replay(llmLostUpdate, jittered.failure!.schedule, llmIo);
     expect(again.lines).toEqual(jittered.failure!.lines);
+  });
+
+  it("explores the order of sleepers whose deadlines tie", async () => {
+    const program: Program = ({ sched }) => {
+      const woke: string[] = [];
+      for (const name of ["first", "second"]) {
+        sched.spawn(function* () {
+          yield* sleep(10);
+          woke.push(name);
+        }, { name });
+      }
+      return () => {
+        if (woke[0] !== "first") throw new Error(`woke in order ${woke.join(", ")}`);
+      };
+    };
+    expect((await replay(program, "")).ok).toBe(true); // Order rule 4: equal deadlines wake in Sleep order
+    const result = await explore(program, { runs: 100 });
+    expect(String(result.failure?.error)).toBe("Error: woke in order second, first");
+    expect(result.failure!.shrunk!.schedule).toBe("1");
   });
 
   it("shrinks a failure to the interleaving that matters and prints how to replay it", async () => {
