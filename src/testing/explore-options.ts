@@ -87,5 +87,3 @@ export function checkStrategy(options: ReplayOptions): Strategy {
   if (classes !== undefined && typeof classes !== "boolean") throw new TypeError(`explore: classes must be true or false, got ${describeValue(classes)}`);
   return s;
 }
-
-/** A PCT decider for `seed`; `names` is filled with task names as the run spawns them. */
