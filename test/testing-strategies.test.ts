@@ -1,4 +1,6 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { reorder } from "./explore-programs.js";
 import { DelaySearch, delayDecider } from "../src/testing/bounded-search.js";
 import { deviations } from "../src/testing/choices.js";
 import { pctDecider } from "../src/testing/pct.js";
@@ -140,5 +142,21 @@ describe("explore options", () => {
     await expect(explore(ok, { shrink: 1.5 })).rejects.toThrow("explore: shrink must be false or a number of replays >= 0, got 1.5 (number)");
     await expect(explore(ok, { jitter: -5 })).rejects.toThrow("explore: jitter must be an integer number of ms >= 0, got -5 (number)");
     await expect(replay(ok, 3, { strategy: "bounded" })).rejects.toThrow('replay: a "bounded" run replays from its schedule string (failure.schedule), not from seed 3');
+  });
+});
+
+describe("replay by schedule", () => {
+  it("replays any decision list exactly, and the run's own schedule string gives the same run", async () => {
+    const program = reorder(3, 2);
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.nat({ max: 5 }), { maxLength: 30 }), async (list) => {
+        const a = await replay(program, encodeSchedule(list));
+        const b = await replay(program, a.schedule);
+        expect(b.lines).toEqual(a.lines);
+        expect(b.schedule).toBe(a.schedule);
+        expect(String(b.error)).toBe(String(a.error));
+      }),
+      { numRuns: 60 },
+    );
   });
 });
