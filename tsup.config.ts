@@ -6,6 +6,8 @@ export default defineConfig({
     node: "src/node/index.ts",
     testing: "src/testing/index.ts",
     agent: "src/agent/index.ts",
+    mcp: "src/mcp/index.ts",
+    otel: "src/otel/index.ts",
   },
   format: ["esm", "cjs"],
   dts: true,
@@ -17,4 +19,25 @@ export default defineConfig({
   // One shared chunk for the kernel, in CJS too: `yieldos/testing` must use the same `Syscall`
   // and `Scheduler` classes as `yieldos`, or `instanceof` checks fail across entry points.
   splitting: true,
+  // Class names survive in both builds (the CJS transform would otherwise rename classes `_class2`).
+  keepNames: true,
+  // tsup builds split CJS as ESM and converts it afterwards, so the plugin below learns the
+  // format from this define rather than from esbuild's `format`.
+  esbuildOptions(options, { format }) {
+    options.define = { ...options.define, __YIELDOS_FORMAT__: JSON.stringify(format) };
+  },
+  esbuildPlugins: [
+    {
+      // An integration loads its optional peer in `peer.ts` with a top-level `await import()`, so
+      // that a missing peer fails on import with a message naming it. CommonJS has no top-level
+      // await: there `peer-cjs.ts` loads the same modules with `require`.
+      name: "peer-cjs",
+      setup(build) {
+        if (build.initialOptions.define?.__YIELDOS_FORMAT__ !== '"cjs"') return;
+        build.onResolve({ filter: /^\.\/peer\.js$/ }, (args) =>
+          /[\\/]src[\\/](mcp|otel)$/.test(args.resolveDir) ? { path: `${args.resolveDir}/peer-cjs.ts` } : undefined,
+        );
+      },
+    },
+  ],
 });

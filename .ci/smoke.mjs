@@ -1,11 +1,14 @@
 // Checks the built package as consumers see it: ESM and CJS entry points load, and the core
 // bundle pulls in no Node built-in.
 import { createRequire } from "node:module";
-import { readFileSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, mkdirSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 
 const require = createRequire(import.meta.url);
-const want = ["Scheduler", "VirtualClock", "Syscall", "IoRing", "getTid", "sleep", "fork", "wait", "kill", "submitIO", "call"];
-for (const entry of ["yieldos", "yieldos/node", "yieldos/testing", "yieldos/agent"]) {
+const want = ["Scheduler", "VirtualClock", "Syscall", "IoRing", "getTid", "sleep", "fork", "wait", "kill", "submitIO", "call", "CapSet", "CapabilityDeniedError", "retry"];
+for (const entry of ["yieldos", "yieldos/node", "yieldos/testing", "yieldos/agent", "yieldos/mcp", "yieldos/otel"]) {
   await import(entry);
   require(entry);
 }
@@ -33,5 +36,34 @@ const visit = (file) => {
   if (hit) throw new Error(`dist/${file} imports the Node built-in ${hit[1]}: the core must stay platform-neutral`);
   for (const m of text.matchAll(/(?:from\s+|require\()["']\.\/([\w.-]+\.c?js)["']/g)) visit(m[1]);
 };
-for (const file of ["index.js", "index.cjs", "testing.js", "testing.cjs", "agent.js", "agent.cjs"]) visit(file);
-console.log(`smoke: ESM and CJS entry points load and share one kernel; ${seen.size} core/testing files import no Node built-ins`);
+for (const file of ["index.js", "index.cjs", "testing.js", "testing.cjs", "agent.js", "agent.cjs", "mcp.js", "mcp.cjs", "otel.js", "otel.cjs"]) visit(file);
+console.log(`smoke: ESM and CJS entry points load and share one kernel; ${seen.size} core/testing/agent/mcp/otel files import no Node built-ins`);
+
+// An integration whose optional peer is missing fails on import, in ESM and CJS, naming the package
+// and version: the package installed alone (with its own dependencies) in a scratch directory.
+const scratch = mkdtempSync(join(tmpdir(), "yieldos-smoke-"));
+try {
+  const pkg = join(scratch, "node_modules", "yieldos");
+  mkdirSync(pkg, { recursive: true });
+  cpSync(new URL("../dist", import.meta.url), join(pkg, "dist"), { recursive: true });
+  cpSync(new URL("../package.json", import.meta.url), join(pkg, "package.json"));
+  symlinkSync(new URL("../node_modules/eventemitter3", import.meta.url).pathname, join(scratch, "node_modules", "eventemitter3"));
+  const peers = { "yieldos/mcp": "@modelcontextprotocol/sdk ^1", "yieldos/otel": "@opentelemetry/api ^1" };
+  for (const [entry, peer] of Object.entries(peers)) {
+    for (const code of [`await import("${entry}")`, `require("${entry}")`]) {
+      let message = "";
+      try {
+        execFileSync(process.execPath, code.startsWith("await") ? ["--input-type=module", "-e", code] : ["-e", code], { cwd: scratch, stdio: "pipe" });
+      } catch (error) {
+        message = String(error.stderr);
+      }
+      if (!message.includes(`${entry} needs the optional peer dependency ${peer}`)) {
+        throw new Error(`${code} without its peer should fail naming ${peer}, got: ${message || "no error"}`);
+      }
+    }
+  }
+  execFileSync(process.execPath, ["-e", 'require("yieldos")'], { cwd: scratch, stdio: "pipe" });
+} finally {
+  rmSync(scratch, { recursive: true, force: true });
+}
+console.log("smoke: yieldos/mcp and yieldos/otel fail on import without their peers, naming package and version; the core loads without them");

@@ -8,44 +8,8 @@
  * @module
  */
 
-/** Whether `value` has a generator's `next` and `throw`, so `yield child()` (no `*`) can be named as such. */
-export function isGeneratorLike(value: object): boolean {
-  return typeof (value as Generator).next === "function" && typeof (value as Generator).throw === "function";
-}
-
-/** Describes a value for an error message: `42 (number)`, `a Promise`, `{"a":1} (object)`, `a generator object`. */
-export function describeValue(value: unknown): string {
-  if (value === null) return "null";
-  if (value === undefined) return "undefined";
-  if (typeof value === "function") return `a function ${value.name || "(anonymous)"}`;
-  if (typeof value === "object") {
-    if (typeof (value as PromiseLike<unknown>).then === "function") return "a Promise";
-    if (Array.isArray(value)) return `an array of length ${value.length}`;
-    if (isGeneratorLike(value)) return Symbol.asyncIterator in value ? "an async generator object" : "a generator object";
-    const ctor = (value as object).constructor?.name;
-    if (ctor && ctor !== "Object") return `a ${ctor} object`;
-    let text: string;
-    try {
-      text = JSON.stringify(value);
-    } catch {
-      text = "[object]";
-    }
-    if (text.length > 60) text = `${text.slice(0, 57)}...`;
-    return `${text} (object)`;
-  }
-  if (typeof value === "string") return `${JSON.stringify(value)} (string)`;
-  if (typeof value === "symbol") return `${String(value)} (symbol)`;
-  return `${String(value)} (${typeof value})`;
-}
-
-/** Throws a `TypeError` for a key of `options` not in `known`, naming it and the known ones. */
-export function checkOptionKeys(options: object, known: readonly string[], what: string): void {
-  for (const key in options) {
-    if (!known.includes(key)) {
-      throw new TypeError(`unknown ${what} option ${JSON.stringify(key)}: expected one of ${known.join(", ")}`);
-    }
-  }
-}
+export { describeValue, checkOptionKeys } from "./checks.js";
+import { describeReason, describeValue } from "./checks.js";
 
 /**
  * Thrown by `Wait` on a killed task, and used as the rejection of its `done`.
@@ -63,7 +27,7 @@ export class TaskKilledError extends Error {
     readonly taskName: string,
     readonly reason?: unknown,
   ) {
-    super(`task #${tid} "${taskName}" was killed${reason === undefined ? "" : `: ${String(reason)}`}`);
+    super(`task #${tid} "${taskName}" was killed${reason === undefined ? "" : `: ${describeReason(reason)}`}`);
   }
 }
 
@@ -172,14 +136,14 @@ export class OpCancelledError extends Error {
     readonly opType: string,
     readonly reason?: unknown,
   ) {
-    super(`op #${seq} "${opType}" was cancelled${reason === undefined ? "" : `: ${reason instanceof Error ? reason.message : String(reason)}`}`);
+    super(`op #${seq} "${opType}" was cancelled${reason === undefined ? "" : `: ${describeReason(reason)}`}`);
   }
 }
 
 /**
  * A task went over one of its resource budgets (`maxChildren`, `maxSyscalls`, `maxIo`,
  * `maxRunTime`). Thrown into the task at the offending syscall; for `maxRunTime` the task is
- * killed with it.
+ * killed with it. `yieldos/agent` throws it too, for the LLM budgets `maxTokens` and `maxCostUsd`.
  *
  * @example
  * ```ts
@@ -190,15 +154,19 @@ export class OpCancelledError extends Error {
 export class BudgetExceededError extends TaskKilledError {
   override name = "BudgetExceededError";
   constructor(
-    readonly budget: "maxChildren" | "maxSyscalls" | "maxIo" | "maxRunTime",
+    readonly budget: "maxChildren" | "maxSyscalls" | "maxIo" | "maxRunTime" | "maxTokens" | "maxCostUsd",
     readonly limit: number,
     tid: number,
     taskName: string,
     /** The task whose budget ran out: `tid` itself, or an ancestor whose budget covers it. */
     readonly owner: number = tid,
+    ownerName: string = taskName,
   ) {
     super(tid, taskName, `exceeded ${budget}`);
-    this.message = `task #${tid} "${taskName}" exceeded ${budget} (limit ${limit}${owner === tid ? "" : ` of ancestor #${owner}'s budget`})`;
+    this.message =
+      owner === tid
+        ? `task #${tid} "${taskName}" exceeded ${budget} (limit ${limit})`
+        : `task #${tid} "${taskName}" exceeded ${budget} of the budget of its ancestor #${owner} "${ownerName}" (limit ${limit}, shared by its descendants)`;
   }
 }
 
@@ -219,5 +187,58 @@ export class ChannelClosedError extends Error {
     detail: string,
   ) {
     super(`send of ${describeValue(value)} on closed channel "${channel}": ${detail}`);
+  }
+}
+
+/**
+ * A task tried to do something it holds no capability for: an op or custom syscall it was not
+ * granted, a file path outside its grants, or a `fork` asking for more than the parent holds.
+ * Thrown into the task at the offending `yield`, before any handler runs.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   yield* submitIO(fsOps.writeFile("/data/in/notes.md", "x"));
+ * } catch (e) {
+ *   if (e instanceof CapabilityDeniedError) console.log(e.message);
+ *   // task #2 "researcher" may not fs.writeFile "/data/in/notes.md": it lacks capability
+ *   // "fs.writeFile:/data/in/notes.md" (it holds: fs.read:/data/in, llm:gpt-4o-mini)
+ * }
+ * ```
+ */
+export class CapabilityDeniedError extends Error {
+  override name = "CapabilityDeniedError";
+  /** The task that was refused. */
+  readonly tid: number;
+  readonly taskName: string;
+  /** What it tried: an op type (`"fs.writeFile"`), `"syscall"`, or `"fork"`. */
+  readonly action: string;
+  /** What it tried it on: a resolved path, a model, a tool, a syscall class; `undefined` if none. */
+  readonly target: string | undefined;
+  /** The capability that would have allowed it, as a spec string (`"fs.writeFile:/data/out/a.md"`). */
+  readonly capability: string;
+  /** What the task held, as spec strings; `null` for an unrestricted task. */
+  readonly held: readonly string[] | null;
+
+  constructor(details: {
+    tid: number;
+    taskName: string;
+    action: string;
+    target?: string;
+    capability: string;
+    held: readonly string[] | null;
+    /** Replaces the middle of the message (`it lacks capability ...`); used by fork. */
+    detail?: string;
+  }) {
+    const { tid, taskName, action, target, capability, held } = details;
+    const holds = held === null ? "it is unrestricted" : held.length === 0 ? "it holds none" : `it holds: ${held.join(", ")}`;
+    const what = target === undefined ? action : `${action} ${JSON.stringify(target)}`;
+    super(`task #${tid} "${taskName}" may not ${what}: ${details.detail ?? `it lacks capability ${JSON.stringify(capability)}`} (${holds})`);
+    this.tid = tid;
+    this.taskName = taskName;
+    this.action = action;
+    this.target = target;
+    this.capability = capability;
+    this.held = held;
   }
 }

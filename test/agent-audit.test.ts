@@ -1,11 +1,12 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { call, channel, fork, kill, sleep, wait } from "../src/index.js";
-import { audit, formatAuditRecord, llm, offlineProvider, registerLlm, type AuditRecord } from "../src/agent/index.js";
+import { call, channel, fork, kill, sleep, submitIO, wait } from "../src/index.js";
+import { audit, formatAuditRecord, llm, llmOp, offlineProvider, registerLlm, type AuditRecord } from "../src/agent/index.js";
 import { auditToJsonl } from "../src/node/index.js";
 import { tempDir, virtualScheduler } from "./helpers.js";
 
+const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const fields = (r: AuditRecord) => `${r.time} #${r.tid} ${r.task} ${r.action} ${r.target} -> ${r.outcome} (${r.durationMs}ms)`;
 
 describe("audit", () => {
@@ -49,7 +50,7 @@ describe("audit", () => {
     });
     await sched.run().catch(() => {});
     const worker = log.records.find((r) => r.task === "worker")!;
-    expect(worker).toEqual({ time: 0, tid: 2, task: "worker", action: "sleep", target: "1000ms", outcome: 'error: TaskKilledError: task #2 "worker" was killed: too slow', durationMs: 25 });
+    expect(worker).toEqual({ time: 0, at: expect.stringMatching(ISO), tid: 2, task: "worker", action: "sleep", target: "1000ms", outcome: 'error: TaskKilledError: task #2 "worker" was killed: too slow', durationMs: 25 });
     expect(log.records.at(-1)).toMatchObject({ action: "call", target: "anonymous", outcome: "error: Error: disk on fire" });
   });
 
@@ -66,6 +67,41 @@ describe("audit", () => {
     expect(formatAuditRecord(log.records[1])).toMatch(/^\s+10ms {2}#1 ticker\s+sleep 5ms\s+5ms {2}ok$/);
     log.stop();
     expect(() => audit(sched, { keep: -1 })).toThrow("audit option `keep` must be an integer >= 0 (or Infinity), got -1 (number)");
+  });
+});
+
+describe("audit of LLM calls", () => {
+  it("stamps each record with the wall-clock time in ISO 8601 when the syscall was made", async () => {
+    const { sched } = virtualScheduler();
+    let wall = Date.UTC(2026, 11, 1, 8, 0, 0);
+    const log = audit(sched, { wallClock: () => (wall += 1_000) });
+    sched.spawn(function* agent() {
+      yield* sleep(5);
+      yield* sleep(5);
+    });
+    await sched.run();
+    expect(log.records.map((r) => r.at)).toEqual(["2026-12-01T08:00:01.000Z", "2026-12-01T08:00:02.000Z"]);
+    expect(() => audit(sched, { wallClock: 5 as never })).toThrow("audit option `wallClock` must be a function");
+  });
+
+  it("records the tokens and cost of LLM queries, summed over a batch, and shows the tokens in the formatted line", async () => {
+    const { sched } = virtualScheduler();
+    registerLlm(sched, offlineProvider({ latencyMs: 40 }), { prices: { "offline-1": { inputPerMillion: 1_000, outputPerMillion: 2_000 } } });
+    const log = audit(sched);
+    const ask = (content: string) => llmOp({ model: "offline-1", messages: [{ role: "user", content }] });
+    sched.spawn(function* agent() {
+      yield* llm.query({ model: "offline-1", messages: [{ role: "user", content: "one two three" }] });
+      yield* submitIO([ask("a b"), ask("c")]);
+      yield* sleep(1);
+    });
+    await sched.run();
+    const [single, batch, nap] = log.records;
+    // "one two three" is 3 prompt words, echoed as "echo: one two three" (4 words)
+    expect(single).toMatchObject({ action: "llm", usage: { promptTokens: 3, completionTokens: 4, totalTokens: 7 } });
+    expect(single.costUsd).toBeCloseTo((3 * 1_000 + 4 * 2_000) / 1e6, 12);
+    expect(batch).toMatchObject({ action: "io", usage: { promptTokens: 3, completionTokens: 5, totalTokens: 8 } });
+    expect(nap.usage).toBeUndefined();
+    expect(formatAuditRecord(single)).toMatch(/llm offline-1 +40ms {2}ok {2}7 tokens$/);
   });
 });
 
@@ -86,8 +122,8 @@ describe("auditToJsonl", () => {
       }
       const lines = (await readFile(path, "utf8")).trim().split("\n").map((l) => JSON.parse(l));
       expect(lines).toEqual([
-        { time: 0, tid: 1, task: "agent", action: "sleep", target: "10ms", outcome: "ok", durationMs: 10 },
-        { time: 0, tid: 1, task: "agent", action: "sleep", target: "20ms", outcome: "ok", durationMs: 20 },
+        { time: 0, at: expect.stringMatching(ISO), tid: 1, task: "agent", action: "sleep", target: "10ms", outcome: "ok", durationMs: 10 },
+        { time: 0, at: expect.stringMatching(ISO), tid: 1, task: "agent", action: "sleep", target: "20ms", outcome: "ok", durationMs: 20 },
       ]);
     } finally {
       await dir.remove();

@@ -141,7 +141,7 @@ describe("channel", () => {
     });
     const error = await sched.run().catch((e) => e);
     expect(error).toBeInstanceOf(DeadlockError);
-    expect(error.message).toContain('"lonely" (syscall Receive)');
+    expect(error.message).toContain('"lonely" (syscall receive channel "never")');
   });
 
   it("rejects a capacity of 0, -1, NaN or 1.5 with an error naming the value", () => {

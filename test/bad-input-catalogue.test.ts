@@ -222,11 +222,12 @@ export const catalogue: Row[] = [
   {
     api: "Scheduler",
     when: "`spawn(fn)` where `fn` is a plain or `async` function (returns no generator)",
-    get: "`TypeError` naming what it returned, with a hint to use `function*`",
+    get: "`TypeError` naming what it returned (an `async` function is refused without being called), with a hint to use `function*`",
     error: TypeError,
     cases: [
       ["returned 1 (number)", () => thrown(() => new Scheduler().spawn((() => 1) as never))],
-      ["returned a Promise", () => thrown(() => new Scheduler().spawn((async () => 1) as never))],
+      ["got an async function", () => thrown(() => new Scheduler().spawn((async () => 1) as never))],
+      ["returned a Promise", () => thrown(() => new Scheduler().spawn((() => Promise.reject(new Error("x"))) as never))],
     ],
   },
   {
@@ -653,7 +654,7 @@ export const catalogue: Row[] = [
           });
           let error: unknown;
           sched.on("error", (e, source) => {
-            expect(source).toBe("ThrowsAfterResume.handle of task #1 threw after completing");
+            expect(source).toBe(`ThrowsAfterResume.handle of task #1 "task" threw after completing`);
             error = e;
           });
           sched.runSync();

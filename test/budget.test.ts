@@ -50,7 +50,7 @@ describe("budgets", () => {
     return expect(t.done).rejects.toMatchObject({ budget: "maxSyscalls", limit: 3, tid: 1 });
   });
 
-  it("give a child its parent's remaining budget and charge the parent for it", () => {
+  it("let a child share its parent's budget, and name the ancestor whose limit ran out", () => {
     const { sched } = virtualScheduler();
     const t = sched.spawn(
       function* () {
@@ -69,7 +69,7 @@ describe("budgets", () => {
       { budget: { maxIo: 2 } },
     );
     sched.runSync();
-    return expect(t.done).resolves.toBe('task #2 "child" exceeded maxIo (limit 1)');
+    return expect(t.done).resolves.toBe('task #2 "child" exceeded maxIo of the budget of its ancestor #1 "task" (limit 2, shared by its descendants)');
   });
 
   it("kill a task that runs over maxRunTime", async () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { runCapabilities } from "../examples/capabilities.js";
 import { formatReport, runFanout } from "../examples/llm-fanout.js";
 import { VirtualClock } from "../src/index.js";
 
@@ -27,5 +28,17 @@ describe("examples", () => {
     expect(text).toContain("60/60 answers");
     expect(text).toMatch(/max in flight observed: [1-4] \(limit 4\)/);
     expect(text).toMatch(/throughput: +\d+ calls\/s/);
+  });
+
+  it("capabilities: the researcher may read and ask its model, its write is refused and audited, the planner writes", async () => {
+    const lines = await runCapabilities();
+    expect(lines.slice(0, 3)).toEqual([
+      "researcher holds: fs.read:<tmp>/data/in, llm:gpt-4o-mini",
+      "researcher was refused: fs.writeFile:<tmp>/data/in/summary.md",
+      expect.stringMatching(/^planner wrote out\/summary.md \(\d+ chars\)$/),
+    ]);
+    const denials = lines.slice(lines.indexOf("audit, denials only:") + 1);
+    expect(denials).toHaveLength(1);
+    expect(denials[0]).toMatch(/#2 researcher +fs\.writeFile <tmp>\/data\/in\/summary\.md .*error: CapabilityDeniedError/);
   });
 });

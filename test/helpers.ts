@@ -1,4 +1,8 @@
-import { Scheduler, VirtualClock, type IoHandler, type IoRequest, type SchedulerOptions } from "../src/index.js";
+import { Scheduler, VirtualClock, type IoHandler, type IoRequest, type IoRingOptions, type SchedulerOptions } from "../src/index.js";
+import { ringOver, type IoRing } from "../src/io/io-ring.js";
+import { RingEngine } from "../src/io/ring-engine.js";
+import { resolveRingOptions } from "../src/io/ring-options.js";
+import type { TimerSource } from "../src/time/timers.js";
 
 /** A scheduler on a fresh virtual clock. */
 export function virtualScheduler(options: Omit<SchedulerOptions, "clock"> = {}): { sched: Scheduler; clock: VirtualClock } {
@@ -35,4 +39,18 @@ export function holding(): { handler: IoHandler; pending: IoRequest[]; batches: 
 /** Lets timers, I/O callbacks and the scheduler's run loop take a turn. */
 export function nextTurn(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, 0));
+}
+
+/**
+ * A ring as a scheduler owns it (on given timers, a callback per completion), with its engine for
+ * the internals a scheduler reads (`dispatchable`, `externalPending`, `sqSpace`).
+ */
+export function ownedRing(
+  options: IoRingOptions,
+  timers: TimerSource,
+  onCompletion: () => void = () => {},
+): { ring: IoRing; engine: RingEngine } {
+  const { entries, cqEntries, handlers } = resolveRingOptions(options, true);
+  const engine = new RingEngine(entries, cqEntries, handlers, timers, timers, { owns: () => false, onCompletion });
+  return { ring: ringOver(engine), engine };
 }

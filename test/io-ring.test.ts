@@ -1,11 +1,18 @@
 import fc from "fast-check";
 import { describe, expect, expectTypeOf, it } from "vitest";
 import { OpCancelledError, RingFullError, TimeoutError } from "../src/errors.js";
-import { VirtualClock } from "../src/kernel/clock.js";
-import { Timers } from "../src/kernel/deadlines.js";
+import { VirtualClock } from "../src/time/clock.js";
+import { Timers } from "../src/time/timers.js";
 import { IoRing } from "../src/io/io-ring.js";
 import type { Completion, IoHandler, IoOp, IoRequest } from "../src/io/types.js";
-import { holding } from "./helpers.js";
+import { holding, ownedRing } from "./helpers.js";
+
+/** Timers on `clock` that fire by themselves (a scheduler's are fired by its loop). */
+function newTimers(clock: VirtualClock): Timers {
+  return new Timers(clock, (error) => {
+    throw error;
+  });
+}
 
 interface EchoOp extends IoOp {
   type: "echo";
@@ -160,7 +167,7 @@ describe("IoRing", () => {
 
   it("counts the linked ops held behind a chain head against the CQ bound", () => {
     const work = holding();
-    const ring = new IoRing({ entries: 8, cqEntries: 4 }, { timers: new Timers(new VirtualClock()), onCompletion() {} });
+    const { ring } = ownedRing({ entries: 8, cqEntries: 4 }, newTimers(new VirtualClock()));
     ring.register("work", work.handler);
     ring.submitBatch([
       { op: { type: "work" }, link: true },
@@ -254,17 +261,17 @@ describe("IoRing", () => {
   it("starts the next link only at the next enter on a scheduler's ring", () => {
     const clock = new VirtualClock();
     let completions = 0;
-    const ring = new IoRing({}, { timers: new Timers(clock), onCompletion: () => completions++ });
+    const { ring, engine } = ownedRing({}, newTimers(clock), () => completions++);
     ring.submitBatch([{ op: { type: "nop" }, link: true }, { op: { type: "nop" }, link: true }, { type: "nop" }]);
     expect(ring.enter()).toBe(1);
     expect(completions).toBe(1);
     expect(ring.status(2)).toBe("queued");
-    expect(ring.dispatchable).toBe(true);
+    expect(engine.dispatchable).toBe(true);
     expect(ring.enter()).toBe(1);
     expect(ring.enter()).toBe(1);
     expect(completions).toBe(3);
     expect(ring.reap().map((c) => c.seq)).toEqual([1, 2, 3]);
-    expect(ring.dispatchable).toBe(false);
+    expect(engine.dispatchable).toBe(false);
   });
 
   it("rejects a link chain longer than cqEntries at submit", () => {
@@ -468,12 +475,12 @@ describe("IoRing", () => {
 
   it("completes a timeout op on the ring's virtual clock, counting it as waiting on the clock", () => {
     const clock = new VirtualClock();
-    const ring = new IoRing({ clock, handlers: { work: holding().handler } });
+    const { ring, engine } = ownedRing({ handlers: { work: holding().handler } }, newTimers(clock));
     ring.submit({ type: "timeout", ms: 100 }, { userData: "tick" });
     ring.submit({ type: "work" });
     ring.enter();
     expect(ring.counters.inFlight).toBe(2);
-    expect(ring.externalPending).toBe(1);
+    expect(engine.externalPending).toBe(1);
     clock.advance(99);
     expect(ring.reap()).toEqual([]);
     clock.advance(1);
@@ -544,31 +551,31 @@ describe("IoRing", () => {
 
   it("leaves no deadline armed once its op settles", () => {
     const clock = new VirtualClock();
-    const timers = new Timers(clock);
+    const timers = newTimers(clock);
     const work = holding();
-    const ring = new IoRing({ handlers: { work: work.handler } }, { timers, onCompletion() {} });
+    const { ring, engine } = ownedRing({ handlers: { work: work.handler } }, timers);
     ring.submit({ type: "work" }, { timeout: 100 });
     ring.submit({ type: "timeout", ms: 50 }, { timeout: 100 });
     ring.enter();
-    expect(timers.size).toBe(3);
+    expect(timers.deadlines.size).toBe(3);
     work.pending[0].complete();
     ring.cancel(2);
-    expect(timers.size).toBe(0);
+    expect(timers.deadlines.size).toBe(0);
     expect(clock.nextTimer()).toBeUndefined();
-    expect(ring.externalPending).toBe(0);
+    expect(engine.externalPending).toBe(0);
   });
 
   it("never drops a completion when queued ops are cancelled while the CQ is full", () => {
-    const ring = new IoRing({ entries: 4, cqEntries: 4 });
+    const { ring, engine } = ownedRing({ entries: 4, cqEntries: 4 }, newTimers(new VirtualClock()));
     ring.submitBatch([{ type: "nop" }, { type: "nop" }, { type: "nop" }, { type: "nop" }]);
     ring.enter();
     ring.submitBatch([{ type: "nop" }, { type: "nop" }, { type: "nop" }, { type: "nop" }]);
     for (let seq = 5; seq <= 8; seq++) ring.cancel(seq);
     expect(ring.enter()).toBe(0); // no room: the dead slots stay until reaped
-    expect(ring.sqSpace).toBe(0);
+    expect(engine.sqSpace).toBe(0);
     expect(ring.reap().map((c) => c.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
     expect(ring.enter()).toBe(0);
-    expect(ring.sqSpace).toBe(4);
+    expect(engine.sqSpace).toBe(4);
   });
 
   it("resolves wait at once when a completion is already there", async () => {
@@ -585,13 +592,13 @@ describe("IoRing", () => {
   it("calls onCompletion for every completion on a scheduler's ring and uses its timers", () => {
     const clock = new VirtualClock();
     let calls = 0;
-    const ring = new IoRing({ entries: 8 }, { timers: new Timers(clock), onCompletion: () => calls++ });
+    const { ring } = ownedRing({ entries: 8 }, newTimers(clock), () => calls++);
     ring.submitBatch([{ type: "nop" }, { type: "timeout", ms: 30 }]);
     ring.enter();
     expect(calls).toBe(1);
     clock.advance(30);
     expect(calls).toBe(2);
-    expect(() => new IoRing({ clock }, { timers: new Timers(clock), onCompletion() {} })).toThrow(/clock/);
+    expect(() => ownedRing({ clock }, newTimers(clock))).toThrow(/clock/);
   });
 
   it("rejects bad options, ops and registrations with errors naming the value", () => {
@@ -651,10 +658,7 @@ describe("IoRing", () => {
           const boom: IoHandler = () => {
             throw new Error("boom");
           };
-          const ring = new IoRing(
-            { entries, cqEntries, handlers: { work: work.handler, boom } },
-            { timers: new Timers(clock), onCompletion: () => {} },
-          );
+          const { ring, engine } = ownedRing({ entries, cqEntries, handlers: { work: work.handler, boom } }, newTimers(clock));
           const controllers: AbortController[] = [];
           const seen = new Map<number, number>();
           const collect = (max?: number) => {
@@ -720,7 +724,7 @@ describe("IoRing", () => {
           expect(seen.size).toBe(ring.counters.submitted);
           expect([...seen.values()].every((n) => n === 1)).toBe(true);
           expect(ring.counters).toMatchObject({ queued: 0, inFlight: 0, unreaped: 0 });
-          expect(ring.externalPending).toBe(0);
+          expect(engine.externalPending).toBe(0);
         },
       ),
       { numRuns: 300 },

@@ -11,6 +11,8 @@ import {
   fork,
   getTid,
   kill,
+  pause,
+  resume,
   sleep,
   submitIO,
   wait,
@@ -37,15 +39,30 @@ interface OpSpec {
   timeout: number | undefined;
 }
 
+/** A call of a scheduler method (`pause`, `resume`, `kill`) made from a syscall's handle or a listener. */
+interface Act {
+  what: "pause" | "resume" | "kill";
+  ref: Ref;
+}
+
+/** An act done by a `wake` listener on the `nth` wake event, on a raw tid. */
+interface ListenerAct {
+  nth: number;
+  what: Act["what"];
+  tid: number;
+}
+
 type Step =
   | { k: "yield" }
+  | { k: "pause"; ref: Ref }
+  | { k: "resume"; ref: Ref }
   | { k: "getTid" }
   | { k: "sleep"; ms: number }
   | { k: "fork"; child: TaskNode }
   | { k: "wait"; ref: Ref; caught: boolean }
   | { k: "kill"; ref: Ref }
   | { k: "io"; ops: OpSpec[]; batch: boolean; caught: boolean }
-  | { k: "ask"; ms: number; fail: boolean; caught: boolean };
+  | { k: "ask"; ms: number; fail: boolean; caught: boolean; act: Act | undefined };
 
 interface TaskNode {
   /** "A", "A.1", "A.1.2": the task's name, and the id in its values and errors. */
@@ -71,6 +88,8 @@ class Program {
     readonly roots: Root[],
     /** Tasks are native generators (the kernel's fast path), not {@link WatchedGenerator}s. */
     readonly native = false,
+    /** Scheduler calls made by a `wake` listener. */
+    readonly listeners: ListenerAct[] = [],
   ) {}
 
   /** Every task node, roots first, then depth first. */
@@ -108,6 +127,7 @@ class Program {
   toString(): string {
     const lines = [`ring { entries: ${this.entries}, cqEntries: ${this.cqEntries} }${this.native ? ", native generators" : ""}`];
     for (const r of this.roots) printNode(r.node, r.readDone ? "spawn (done read)" : "spawn", 0, lines);
+    for (const l of this.listeners) lines.push(`on wake #${l.nth}: sched.${l.what}(${l.tid})`);
     return lines.join("\n");
   }
 }
@@ -144,9 +164,11 @@ function printStep(s: Step): string {
     case "wait":
       return `wait ${printRef(s.ref)}${caught(s.caught)}`;
     case "kill":
-      return `kill ${printRef(s.ref)}`;
+    case "pause":
+    case "resume":
+      return `${s.k} ${printRef(s.ref)}`;
     case "ask":
-      return `ask ${s.ms}${s.fail ? " fail" : ""}${caught(s.caught)}`;
+      return `ask ${s.ms}${s.fail ? " fail" : ""}${s.act ? ` (its handle calls sched.${s.act.what}(${printRef(s.act.ref)}))` : ""}${caught(s.caught)}`;
     case "io": {
       const ops = s.ops.map((o) => `lat ${o.lat}${o.fail ? " fail" : ""}${o.timeout === undefined ? "" : ` timeout ${o.timeout}`}`);
       return `io ${s.batch ? `[${ops.join(", ")}]` : ops[0]}${caught(s.caught)}`;
@@ -180,7 +202,9 @@ const ioStep = fc.record({
   batch: fc.boolean(),
   caught,
 });
-const askStep = fc.record({ k: fc.constant("ask" as const), ms, fail: fc.constantFrom(false, true), caught });
+const what = fc.constantFrom("pause" as const, "resume" as const, "kill" as const);
+const act: fc.Arbitrary<Act> = fc.record({ what, ref });
+const askStep = fc.record({ k: fc.constant("ask" as const), ms, fail: fc.constantFrom(false, true), caught, act: sometimes(act, 3) });
 const cleanupStep: fc.Arbitrary<Step> = fc.oneof(
   fc.constant({ k: "yield" as const }),
   fc.record({ k: fc.constant("sleep" as const), ms }),
@@ -193,6 +217,8 @@ const leafStep: fc.Arbitrary<Step> = fc.oneof(
   fc.record({ k: fc.constant("sleep" as const), ms }),
   { weight: 3, arbitrary: fc.record({ k: fc.constant("wait" as const), ref, caught }) },
   { weight: 2, arbitrary: fc.record({ k: fc.constant("kill" as const), ref }) },
+  fc.record({ k: fc.constant("pause" as const), ref }),
+  fc.record({ k: fc.constant("resume" as const), ref }),
   { weight: 2, arbitrary: ioStep },
   askStep,
 );
@@ -227,14 +253,16 @@ const programs: fc.Arbitrary<Program> = fc
     cqEntries: fc.integer({ min: 1, max: 4 }),
     roots: fc.array(fc.record({ node: tree.node, readDone: fc.constantFrom(false, true) }), { minLength: 1, maxLength: 3 }),
     native: fc.boolean(),
+    listeners: fc.array(fc.record({ nth: fc.integer({ min: 1, max: 12 }), what, tid: fc.integer({ min: 1, max: 6 }) }), { maxLength: 2 }),
   })
   .map(
-    ({ entries, cqEntries, roots, native }) =>
+    ({ entries, cqEntries, roots, native, listeners }) =>
       new Program(
         entries,
         cqEntries,
         roots.map((r, i) => ({ node: withIds(r.node, String.fromCharCode(65 + i)), readDone: r.readDone })),
         native,
+        listeners,
       ),
   );
 
@@ -269,6 +297,10 @@ interface TaskModel {
   mustBeKilled: boolean;
   handle: TaskHandle<unknown> | null;
   done: { ok: boolean; value: unknown } | null;
+  /** Paused now (by a `pause` that returned true, not yet resumed or killed). */
+  paused: boolean;
+  /** Times it was paused: a step during which this changed may end later than its durations say. */
+  pauses: number;
 }
 
 interface LatOp extends IoOp {
@@ -282,17 +314,19 @@ interface LatOp extends IoOp {
   startedAt?: number;
 }
 
-/** A custom syscall answered on the clock through `ctx.after`, or at once for 0 ms. */
+/** A custom syscall answered on the clock through `ctx.after`, or at once for 0 ms; its handle may first call the scheduler. */
 class Ask extends Syscall<string> {
   constructor(
     readonly ms: number,
     readonly value: string,
     readonly error: Error | null,
+    readonly act: (() => void) | null = null,
   ) {
     super();
   }
 
   override handle(ctx: SyscallContext<string>): void {
+    this.act?.();
     const answer = () => (this.error === null ? ctx.resume(this.value) : ctx.fail(this.error));
     if (this.ms === 0) answer();
     else ctx.after(this.ms, answer);
@@ -374,8 +408,6 @@ class Observation {
   /** Failed tasks in the order they ended. */
   readonly failed: TaskModel[] = [];
   readonly dispatched = new Set<number>();
-  /** Failures reported through the `error` event. */
-  readonly reported: unknown[] = [];
   readonly submitted = new Map<number, number>();
   readonly completed = new Map<number, number>();
   #pending: TaskModel | null = null;
@@ -462,6 +494,7 @@ class Observation {
       if (m.status !== "alive") this.violation(`kill event for #${tid}, which is ${m.status}`);
       m.kills++;
       m.status = "dying";
+      m.paused = false;
       m.killReason = reason;
       m.waitingOn?.waiters.delete(m);
       m.waitingOn = null;
@@ -483,11 +516,16 @@ class Observation {
       this.completed.set(c.seq, (this.completed.get(c.seq) ?? 0) + 1);
       this.#inFlight();
     });
-    // With an `error` listener, run() reports every unobserved failure after the first through it.
-    s.on("error", (error, source) => {
-      if (source.startsWith("unobserved failure of task #")) this.reported.push(error);
-      else this.violation(`error event: ${source}: ${show(error)}`);
-    });
+    // Scheduler calls from a listener, in the middle of the kernel's own wake-ups.
+    if (this.program.listeners.length > 0) {
+      let wakes = 0;
+      s.on("wake", () => {
+        wakes++;
+        for (const l of this.program.listeners) if (l.nth === wakes) this.act(l.what, l.tid, `a wake listener (wake #${wakes})`);
+      });
+    }
+    // Failures go to run(), never to the `error` event: these programs' callbacks never throw.
+    s.on("error", (error, source) => this.violation(`error event: ${source}: ${show(error)}`));
   }
 
   #exited(m: TaskModel, status: Terminal, result: unknown): void {
@@ -497,7 +535,9 @@ class Observation {
     const end = m.genEnd ?? (this.program.native && !m.started ? { threw: false, value: undefined } : null);
     if (end === null) this.violation(`#${m.tid} exited but its generator has not ended`);
     else if (m.returnCalled || m.status === "dying") {
-      if (status !== "killed" || result !== m.killReason) this.violation(`#${m.tid} was killed but ended ${status} with ${show(result)}`);
+      // A `finally` that throws during a kill replaces the kill: the task ends failed with that error.
+      const want = end.threw ? { status: "failed", result: end.value } : { status: "killed", result: m.killReason };
+      if (status !== want.status || result !== want.result) this.violation(`#${m.tid} was killed but ended ${status} with ${show(result)}`);
     } else if (end.threw ? status !== "failed" : status !== "exited") {
       this.violation(`#${m.tid}'s generator ${end.threw ? "threw" : "returned"} but it ended ${status}`);
     } else if (result !== end.value) {
@@ -519,7 +559,7 @@ class Observation {
       const m: TaskModel = {
         node, tid: -1, parent: null, created: 0, spawns: 0, exits: 0, kills: 0, status: "alive", result: undefined,
         killReason: undefined, genEnd: null, returnCalled: false, started: false, collected: false, observed: false,
-        waiters: new Set(), waitingOn: null, mustBeKilled: false, handle: null, done: null,
+        waiters: new Set(), waitingOn: null, mustBeKilled: false, handle: null, done: null, paused: false, pauses: 0,
       };
       if (this.#pending !== null) this.violation(`generator for ${this.#pending.node.id} made but never spawned`);
       this.#pending = m;
@@ -566,8 +606,30 @@ class Observation {
     if (t.status === "killed" && !(t.result instanceof TaskKilledError)) this.violation(`${what}: killed task's error is ${show(t.result)}`);
   }
 
+  /** What `pause(tid)` / `resume(tid)` must return; updates the model as the kernel will. */
+  expectSignal(what: "pause" | "resume", tid: number): boolean {
+    const t = this.tasks.get(tid);
+    if (t === undefined || t.status !== "alive") return false;
+    if (what === "pause") {
+      if (t.paused) return false;
+      t.paused = true;
+      t.pauses++;
+      return true;
+    }
+    if (!t.paused) return false;
+    t.paused = false;
+    return true;
+  }
+
+  /** A scheduler call from a callback (a handle, a listener), checked against the model. */
+  act(what: Act["what"], tid: number, from: string): void {
+    const expected = what === "kill" ? this.expectKill(null, tid) : this.expectSignal(what, tid);
+    const got = this.sched[what](tid);
+    if (got !== expected) this.violation(`sched.${what}(${tid}) from ${from} gave ${got}, expected ${expected}`);
+  }
+
   /** What `kill(tid)` must return; marks who must end killed. */
-  expectKill(m: TaskModel, tid: number): boolean {
+  expectKill(_m: TaskModel | null, tid: number): boolean {
     const t = this.tasks.get(tid);
     if (t === undefined || t.status !== "alive") return false;
     const mark = (x: TaskModel) => {
@@ -631,34 +693,36 @@ class Observation {
     if (this.clock.now() > bound) this.violation(`virtual time ${this.clock.now()} passed the program's bound ${bound}`);
     if (this.maxArmed > 1) this.violation(`${this.maxArmed} clock timers armed at once`);
     if (this.clock.nextTimer() !== undefined) this.violation(`a clock timer is still armed after run()`);
-    if (outcome.ok || !(outcome.value instanceof DeadlockError)) {
+    // run() rejects with every unobserved failure, in order (several as an AggregateError), a deadlock last.
+    const errors: unknown[] = outcome.ok ? [] : outcome.value instanceof AggregateError ? [...outcome.value.errors] : [outcome.value];
+    if (!outcome.ok && outcome.value instanceof AggregateError && errors.length < 2) this.violation(`run() rejected with an AggregateError of ${errors.length}`);
+    const deadlock = errors.length > 0 && errors[errors.length - 1] instanceof DeadlockError ? (errors.pop() as DeadlockError) : null;
+    const unobserved = this.failed.filter((m) => !m.observed);
+    if (errors.length !== unobserved.length || errors.some((e, i) => e !== unobserved[i].result)) {
+      this.violation(`run() reported ${errors.length} failure(s) (${errors.map(show).join(", ")}), expected those of ${unobserved.map((m) => `#${m.tid}`).join(", ") || "nobody"}`);
+    }
+    if (deadlock === null) {
       if (alive.length > 0) this.violation(`run() ended with tasks alive: ${alive.map((m) => `#${m.tid}`).join(", ")}`);
-      const unobservedAll = this.failed.filter((m) => !m.observed);
-      const unobserved = unobservedAll[0];
-      if (unobservedAll.slice(1).some((m, i) => this.reported[i] !== m.result) || this.reported.length !== Math.max(0, unobservedAll.length - 1)) {
-        this.violation(`the error event reported ${this.reported.length} failures, expected ${Math.max(0, unobservedAll.length - 1)}`);
-      }
-      if (outcome.ok && unobserved !== undefined) this.violation(`run() resolved, hiding the failure of #${unobserved.tid}`);
-      if (!outcome.ok && (unobserved === undefined || outcome.value !== unobserved.result)) {
-        this.violation(`run() rejected with ${show(outcome.value)}, expected the failure of ${unobserved ? `#${unobserved.tid}` : "nobody"}`);
-      }
     } else {
-      const stuck = new Set(outcome.value.tasks.map((t) => t.tid));
+      const stuck = new Set(deadlock.tasks.map((t) => t.tid));
       const expected = new Set(alive.map((m) => m.tid));
       if ([...stuck].sort().join() !== [...expected].sort().join()) {
         this.violation(`DeadlockError names ${[...stuck].join(", ")}, but alive are ${[...expected].join(", ")}`);
       }
       for (const m of alive) {
-        if (m.waitingOn === null || !stuck.has(m.waitingOn.tid)) this.violation(`#${m.tid} is in a DeadlockError but waits on no stuck task`);
+        if (!m.paused && (m.waitingOn === null || !stuck.has(m.waitingOn.tid))) {
+          this.violation(`#${m.tid} is in a DeadlockError but is not paused and waits on no stuck task`);
+        }
       }
     }
     for (const m of this.tasks.values()) {
       if (m.spawns !== 1) this.violation(`#${m.tid} had ${m.spawns} spawn events`);
       const ended = m.status !== "alive" && m.status !== "dying";
       if (m.exits !== (ended ? 1 : 0)) this.violation(`#${m.tid} had ${m.exits} exit events`);
-      const killed = m.status === "killed" || m.status === "dying";
+      const killed = m.status === "killed" || m.status === "dying" || (m.status === "failed" && m.killReason !== undefined);
       if (m.kills !== (killed ? 1 : 0)) this.violation(`#${m.tid} is ${m.status} after ${m.kills} kill events`);
-      if (m.mustBeKilled && ended && m.status !== "killed") this.violation(`#${m.tid} was killed but ended ${m.status}`);
+      const cleanupThrew = m.status === "failed" && m.genEnd?.threw === true;
+      if (m.mustBeKilled && ended && m.status !== "killed" && !cleanupThrew) this.violation(`#${m.tid} was killed but ended ${m.status}`);
       if (m.done !== null && (m.done.ok !== (m.status === "exited") || m.done.value !== m.result)) {
         this.violation(`#${m.tid}'s done settled with ${show(m.done.value)}, but it ended ${m.status}`);
       }
@@ -687,13 +751,25 @@ function* interpret(node: TaskNode, m: TaskModel, obs: Observation): Generator<u
   };
   let stepNo = 0;
   m.started = true;
+  /** Whether the step's times are exact: not if the task was paused during it. */
+  let pausesAtStart = 0;
+  const exactly = (now: number, expected: number) => (m.pauses === pausesAtStart ? now === expected : now >= expected);
 
   function* run(step: Step): Generator<unknown, void, unknown> {
     const label = `${node.id}:${stepNo++}`;
+    pausesAtStart = m.pauses;
     switch (step.k) {
       case "yield":
         yield;
         return;
+      case "pause":
+      case "resume": {
+        const tid = resolve(step.ref);
+        const expected = obs.expectSignal(step.k, tid);
+        const got = yield* (step.k === "pause" ? pause(tid) : resume(tid));
+        if (got !== expected) obs.violation(`#${m.tid} ${step.k}(${tid}) gave ${got}, expected ${expected}`);
+        return;
+      }
       case "getTid": {
         const tid = yield* getTid();
         if (tid !== m.tid) obs.violation(`getTid() gave ${tid} to #${m.tid}`);
@@ -702,7 +778,7 @@ function* interpret(node: TaskNode, m: TaskModel, obs: Observation): Generator<u
       case "sleep": {
         const start = obs.clock.now();
         yield* sleep(step.ms);
-        if (obs.clock.now() !== start + step.ms) obs.violation(`#${m.tid} slept ${step.ms} from ${start}, woke at ${obs.clock.now()}`);
+        if (!exactly(obs.clock.now(), start + step.ms)) obs.violation(`#${m.tid} slept ${step.ms} from ${start}, woke at ${obs.clock.now()}`);
         return;
       }
       case "fork": {
@@ -738,14 +814,16 @@ function* interpret(node: TaskNode, m: TaskModel, obs: Observation): Generator<u
         const error = step.fail ? new Error(`ask failed at ${label}`) : null;
         let got: Outcome;
         try {
-          got = { ok: true, value: yield* new Ask(step.ms, `ask:${label}`, error) };
+          const a = step.act;
+          const act = a === undefined ? null : () => obs.act(a.what, resolve(a.ref), `the handle of ask at ${label}`);
+          got = { ok: true, value: yield* new Ask(step.ms, `ask:${label}`, error, act) };
         } catch (e) {
           got = { ok: false, value: e };
         }
         if (got.ok ? got.value !== `ask:${label}` || error !== null : got.value !== error) {
           obs.violation(`#${m.tid} ask at ${label} gave ${show(got.value)}`);
         }
-        if (obs.clock.now() !== start + step.ms) obs.violation(`#${m.tid} ask of ${step.ms} ms from ${start} answered at ${obs.clock.now()}`);
+        if (!exactly(obs.clock.now(), start + step.ms)) obs.violation(`#${m.tid} ask of ${step.ms} ms from ${start} answered at ${obs.clock.now()}`);
         if (!got.ok && !step.caught) throw got.value;
         return;
       }
@@ -765,7 +843,7 @@ function* interpret(node: TaskNode, m: TaskModel, obs: Observation): Generator<u
         } catch (e) {
           got = { ok: false, value: e };
         }
-        checkIo(obs, m, label, step, ops, got, start);
+        checkIo(obs, m, label, step, ops, got, start, m.pauses === pausesAtStart);
         if (!got.ok && !step.caught) throw got.value;
         return;
       }
@@ -782,7 +860,8 @@ function* interpret(node: TaskNode, m: TaskModel, obs: Observation): Generator<u
 }
 
 /** An io step's result: each op's value, or the error of an op that can fail (API.md, SubmitIO). */
-function checkIo(obs: Observation, m: TaskModel, label: string, step: Step & { k: "io" }, ops: LatOp[], got: Outcome, start: number): void {
+function checkIo(obs: Observation, m: TaskModel, label: string, step: Step & { k: "io" }, ops: LatOp[], got: Outcome, start: number, exact: boolean): void {
+  const at = (now: number, expected: number) => (exact ? now === expected : now >= expected);
   const specs = step.batch ? step.ops : step.ops.slice(0, 1);
   const what = `#${m.tid} io at ${label}`;
   if (step.batch && specs.length > obs.program.entries) {
@@ -803,7 +882,7 @@ function checkIo(obs: Observation, m: TaskModel, label: string, step: Step & { k
     }
     // The task wakes when its last op completes, at that op's dispatch time plus its latency.
     const last = Math.max(...specs.map((o, j) => (ops[j].startedAt ?? NaN) + o.lat));
-    if (obs.clock.now() !== last || last < start) obs.violation(`${what} resumed at ${obs.clock.now()}, its ops completed at ${last}`);
+    if (!at(obs.clock.now(), last) || last < start) obs.violation(`${what} resumed at ${obs.clock.now()}, its ops completed at ${last}`);
     return;
   }
   const error = got.value;
@@ -812,12 +891,12 @@ function checkIo(obs: Observation, m: TaskModel, label: string, step: Step & { k
   const ok = specs.some((o, j) => {
     const op = ops[j];
     if (!mayFail(o) || op.startedAt === undefined) return false;
-    if (o.fail && error === op.error && now === op.startedAt + o.lat) return true;
+    if (o.fail && error === op.error && at(now, op.startedAt + o.lat)) return true;
     return (
       mayTimeOut(o) &&
       error instanceof TimeoutError &&
       error.message === `op #${op.seq} "lat" timed out after ${o.timeout} ms` &&
-      now === op.startedAt + o.timeout!
+      at(now, op.startedAt + o.timeout!)
     );
   });
   if (!ok) obs.violation(`${what} threw ${show(error)} at ${now}, which none of its ops may throw then`);

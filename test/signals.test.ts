@@ -93,7 +93,7 @@ describe("pause and resume", () => {
     expect(wakes).toEqual([
       "#1 sleeping true undefined @5",
       "#1 running true false @5",
-      "#1 running false RangeError: sleep(ms) expects a finite number of ms >= 0, got -1 (number) @5",
+      "#1 running false RangeError: sleep(ms) must be a finite number of ms >= 0, got -1 (number) @5",
     ]);
   });
 });

@@ -34,6 +34,7 @@ describe("formatPs", () => {
       name: "long-running-task",
       parent: null,
       priority: 10,
+      caps: null,
       status: "ready",
       created: 0,
       started: 1,

@@ -39,8 +39,8 @@ describe("recordTrace", () => {
         "t=0 #1 main wait #2",
         "t=5 #2 kid wake sleeping",
         "t=5 #2 kid run",
-        "t=5 #1 main wake waiting -> 10",
         "t=5 #2 kid exit exited -> 10",
+        "t=5 #1 main wake waiting -> 10",
         "t=5 #1 main run",
         "t=5 #1 main exit exited -> 10",
       ]
@@ -60,8 +60,8 @@ describe("recordTrace", () => {
     expect(trace.lines({ task: [1, "kid"], kind: "exit" })).toEqual(["t=5 #2 kid exit exited -> 10", "t=5 #1 main exit exited -> 10"]);
     expect(trace.lines({ omit: ["run", "spawn", "syscall"] })).toEqual([
       "t=5 #2 kid wake sleeping",
-      "t=5 #1 main wake waiting -> 10",
       "t=5 #2 kid exit exited -> 10",
+      "t=5 #1 main wake waiting -> 10",
       "t=5 #1 main exit exited -> 10",
     ]);
   });
@@ -100,7 +100,7 @@ describe("recordTrace", () => {
         "t=35 #1 client io:complete #2 bad error Error: down",
         "t=35 #1 client wake io error Error: down",
         "t=35 #1 client sleep -1",
-        "t=35 #1 client wake running error RangeError: sleep(ms) expects a finite number of ms >= 0, got -1 (numbe…",
+        "t=35 #1 client wake running error RangeError: sleep(ms) must be a finite number of ms >= 0, got -1 (numbe…",
         "t=35 #1 client fork #2 doomed",
         "t=35 #2 doomed sleep 1000",
         "t=35 #1 client kill #2",

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { TimerHeap } from "../src/kernel/timer-heap.js";
+import { TimerHeap } from "../src/time/timer-heap.js";
 
 class Entry {
   index = -1;

@@ -6,7 +6,6 @@ import type { Sleep } from "../syscalls/sleep.js";
 import type { IoItem, SubmitIO } from "../syscalls/submit-io.js";
 import { Kind, type Syscall } from "../syscalls/syscall.js";
 import type { Wait } from "../syscalls/wait.js";
-import { Receive, Send } from "../sync/channel-syscalls.js";
 
 /** The action and target of one audited syscall. @internal */
 export interface AuditSubject {
@@ -87,13 +86,11 @@ function describeOne(item: IoItem): AuditSubject {
 }
 
 function describeCustom(syscall: Syscall<unknown>): AuditSubject {
-  if (syscall instanceof Send) return { action: "send", target: `channel "${syscall.channel.name}"` };
-  if (syscall instanceof Receive) return { action: "receive", target: `channel "${syscall.channel.name}"` };
   const info = (syscall as { auditInfo?: () => AuditSubject }).auditInfo;
   if (typeof info === "function") {
     const s = info.call(syscall);
     return { action: String(s?.action ?? ""), target: cut(String(s?.target ?? "")) };
   }
-  const name = syscall.constructor?.name || "syscall";
-  return { action: name.charAt(0).toLowerCase() + name.slice(1), target: "" };
+  const d = syscall.describe();
+  return { action: d.name.charAt(0).toLowerCase() + d.name.slice(1), target: cut(d.detail) };
 }

@@ -3,18 +3,23 @@ import { describeValue } from "../errors.js";
 import type { Scheduler } from "../kernel/scheduler.js";
 import type { SchedulerEvents } from "../kernel/events.js";
 import { describeForAudit } from "./audit-describe.js";
+import type { LlmUsage } from "./llm-types.js";
 
 /**
- * One syscall a task made, and how it ended. Times are on the scheduler clock, in ms.
+ * One syscall a task made, and how it ended. `time` and `durationMs` are on the scheduler clock,
+ * in ms; `at` is the wall-clock time, for logs read next to other systems' logs.
  *
  * @example
  * ```ts
- * { time: 120, tid: 2, task: "researcher", action: "llm", target: "gpt-4o-mini", outcome: "ok", durationMs: 340 }
+ * { time: 120, at: "2026-12-01T08:00:00.120Z", tid: 2, task: "researcher", action: "llm", target: "gpt-4o-mini", outcome: "ok", durationMs: 340,
+ *   usage: { promptTokens: 50, completionTokens: 20, totalTokens: 70 }, costUsd: 0.0000195 }
  * ```
  */
 export interface AuditRecord {
-  /** When the syscall was made. */
+  /** When the syscall was made, on the scheduler clock. */
   time: number;
+  /** When the syscall was made, as an ISO 8601 wall-clock time (`new Date().toISOString()`). */
+  at: string;
   tid: number;
   /** The task's name. */
   task: string;
@@ -25,6 +30,10 @@ export interface AuditRecord {
   /** `"ok"`, or `"error: <name>: <message>"` (a kill of a blocked task included). */
   outcome: string;
   durationMs: number;
+  /** For LLM queries that succeeded: the tokens the provider reported (summed over a batch). */
+  usage?: LlmUsage;
+  /** For LLM queries with a price in the service's table: what they cost, in USD. */
+  costUsd?: number;
 }
 
 /**
@@ -40,11 +49,13 @@ export interface AuditOptions {
   keep?: number;
   /** Called with each record as it is completed. */
   onRecord?: (record: AuditRecord) => void;
+  /** The wall clock behind `at`, in ms since the epoch. Default `Date.now`; pass a fixed one for repeatable logs. */
+  wallClock?: () => number;
 }
 
 const NAMES_KEPT = 4096;
 
-interface Pending extends Omit<AuditRecord, "outcome" | "durationMs"> {
+interface Pending extends Omit<AuditRecord, "outcome" | "durationMs" | "usage" | "costUsd"> {
   kill: { time: number; reason: Error } | null;
 }
 
@@ -67,6 +78,7 @@ export class AuditLog extends EventEmitter<{ record: (record: AuditRecord) => vo
   readonly #keep: number;
   readonly #pending = new Map<number, Pending>();
   readonly #names = new Map<number, string>();
+  readonly #wallClock: () => number;
   #detach: (() => void) | null;
 
   /** @internal Use {@link audit}. */
@@ -79,6 +91,10 @@ export class AuditLog extends EventEmitter<{ record: (record: AuditRecord) => vo
     if (options.onRecord !== undefined && typeof options.onRecord !== "function") {
       throw new TypeError(`audit option \`onRecord\` must be a function, got ${describeValue(options.onRecord)}`);
     }
+    if (options.wallClock !== undefined && typeof options.wallClock !== "function") {
+      throw new TypeError(`audit option \`wallClock\` must be a function returning ms since the epoch, got ${describeValue(options.wallClock)}`);
+    }
+    this.#wallClock = options.wallClock ?? Date.now;
     this.#keep = keep;
     if (options.onRecord !== undefined) this.on("record", options.onRecord);
     for (const t of sched.ps()) this.#names.set(t.tid, t.name);
@@ -91,9 +107,10 @@ export class AuditLog extends EventEmitter<{ record: (record: AuditRecord) => vo
       syscall: (tid, syscall, time) => {
         this.#flushKilled(tid);
         const { action, target } = describeForAudit(syscall, this.#names);
-        this.#pending.set(tid, { time, tid, task: this.#names.get(tid) ?? `#${tid}`, action, target, kill: null });
+        const at = new Date(this.#wallClock()).toISOString();
+        this.#pending.set(tid, { time, at, tid, task: this.#names.get(tid) ?? `#${tid}`, action, target, kill: null });
       },
-      wake: (tid, e) => this.#finish(tid, e.ok ? "ok" : outcomeOf(e.value), e.time),
+      wake: (tid, e) => this.#finish(tid, e.ok ? "ok" : outcomeOf(e.value), e.time, e.ok ? e.value : undefined),
       kill: (tid, reason, time) => {
         const p = this.#pending.get(tid);
         if (p !== undefined) p.kill = { time, reason };
@@ -114,7 +131,7 @@ export class AuditLog extends EventEmitter<{ record: (record: AuditRecord) => vo
   /** A copy of the kept records, oldest first. */
   get records(): AuditRecord[] {
     const kept = this.#records;
-    return kept.slice(Math.max(0, kept.length - this.#keep)).map((r) => ({ ...r }));
+    return kept.slice(Math.max(0, kept.length - this.#keep)).map((r) => (r.usage === undefined ? { ...r } : { ...r, usage: { ...r.usage } }));
   }
 
   /** Stops listening to the scheduler; records kept so far stay readable. */
@@ -131,11 +148,12 @@ export class AuditLog extends EventEmitter<{ record: (record: AuditRecord) => vo
     return true;
   }
 
-  #finish(tid: number, outcome: string, time: number): void {
+  #finish(tid: number, outcome: string, time: number, value?: unknown): void {
     const p = this.#pending.get(tid);
     if (p === undefined) return;
     this.#pending.delete(tid);
-    const record: AuditRecord = { time: p.time, tid, task: p.task, action: p.action, target: p.target, outcome, durationMs: time - p.time };
+    const record: AuditRecord = { time: p.time, at: p.at, tid, task: p.task, action: p.action, target: p.target, outcome, durationMs: time - p.time };
+    if (value !== undefined && (p.action === "llm" || p.action === "io")) addUsage(record, value);
     if (this.#keep > 0) {
       const kept = this.#records;
       kept.push(record);
@@ -143,6 +161,20 @@ export class AuditLog extends EventEmitter<{ record: (record: AuditRecord) => vo
       if (kept.length >= 2 * this.#keep) kept.splice(0, kept.length - this.#keep);
     }
     this.emit("record", record);
+  }
+}
+
+/** Sums the `usage` and `costUsd` of an LLM result, or of the LLM results in a batch's array. */
+function addUsage(record: AuditRecord, value: unknown): void {
+  for (const v of Array.isArray(value) ? value : [value]) {
+    const usage = (v as { usage?: LlmUsage } | null)?.usage;
+    if (usage === null || typeof usage !== "object" || typeof usage.totalTokens !== "number") continue;
+    const sum = (record.usage ??= { promptTokens: 0, completionTokens: 0, totalTokens: 0 });
+    sum.promptTokens += usage.promptTokens;
+    sum.completionTokens += usage.completionTokens;
+    sum.totalTokens += usage.totalTokens;
+    const cost = (v as { costUsd?: unknown }).costUsd;
+    if (typeof cost === "number") record.costUsd = (record.costUsd ?? 0) + cost;
   }
 }
 
@@ -166,16 +198,18 @@ export function audit(sched: Scheduler, options?: AuditOptions): AuditLog {
 }
 
 /**
- * One record as a fixed-width line: time, tid and task, action and target, duration, outcome.
+ * One record as a fixed-width line: time, tid and task, action and target, duration, outcome,
+ * and the tokens of an LLM query.
  *
  * @example
  * ```ts
- * formatAuditRecord(r); // "    120ms  #2 researcher      llm gpt-4o-mini                        340ms  ok"
+ * formatAuditRecord(r); // "    120ms  #2 researcher      llm gpt-4o-mini                        340ms  ok  70 tokens"
  * ```
  */
 export function formatAuditRecord(r: AuditRecord): string {
   const ms = (n: number) => `${Number.isInteger(n) ? n : n.toFixed(1)}ms`;
   const who = `#${r.tid} ${r.task}`;
   const what = r.target === "" ? r.action : `${r.action} ${r.target}`;
-  return `${ms(r.time).padStart(9)}  ${who.padEnd(18)} ${what.padEnd(36)} ${ms(r.durationMs).padStart(7)}  ${r.outcome}`;
+  const tokens = r.usage === undefined ? "" : `  ${r.usage.totalTokens} tokens`;
+  return `${ms(r.time).padStart(9)}  ${who.padEnd(18)} ${what.padEnd(36)} ${ms(r.durationMs).padStart(7)}  ${r.outcome}${tokens}`;
 }

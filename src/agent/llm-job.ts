@@ -8,6 +8,8 @@ export interface JobHost {
   finished(job: LlmJob): void;
   /** The job began or stopped sleeping on the clock. */
   clockChanged(): void;
+  /** Whether a member still wants an answer: not settled, not being cancelled, not past its deadline. */
+  wanted(request: IoRequest<LlmOp>): boolean;
 }
 
 /**
@@ -18,8 +20,11 @@ export interface JobHost {
 export class LlmJob {
   /** When the provider's `ctx.sleep` ends, while it sleeps; else `null`. */
   sleepUntil: number | null = null;
+  /** Pieces of a streamed answer handed to the task so far. */
+  emitted = 0;
   #controller: AbortController | null = null;
   #finished = false;
+  #unwatch: (() => void) | null = null;
 
   constructor(
     readonly members: IoRequest<LlmOp>[],
@@ -36,7 +41,7 @@ export class LlmJob {
 
   /** The members that still wait for an answer. */
   live(): IoRequest<LlmOp>[] {
-    return this.members.filter((m) => !m.settled);
+    return this.members.filter((m) => this.host.wanted(m));
   }
 
   get finished(): boolean {
@@ -48,19 +53,26 @@ export class LlmJob {
     if (this.#finished) return;
     this.#finished = true;
     this.sleepUntil = null;
+    this.#unwatch?.();
+    this.#unwatch = null;
     this.host.finished(this);
   }
 
   /** Once started: when every member has settled some other way (timeout, kill), stop awaiting the provider. */
   watch(): void {
-    for (const m of this.members) {
-      m.signal.addEventListener("abort", () => {
+    const removers = this.members.map((m) => {
+      const onAbort = (): void => {
         if (this.members.every((x) => x.settled)) {
           this.#controller?.abort(m.signal.reason);
-          this.finish();
+          // A kill cancels a task's ops one after another: free the slot once the others are
+          // cancelled too, so a queued sibling is not started only to be cancelled.
+          queueMicrotask(() => this.finish());
         }
-      }, { once: true });
-    }
+      };
+      m.signal.addEventListener("abort", onAbort, { once: true });
+      return () => m.signal.removeEventListener("abort", onAbort);
+    });
+    this.#unwatch = () => removers.forEach((remove) => remove());
   }
 
   /** The context handed to the provider. */
@@ -76,6 +88,12 @@ export class LlmJob {
       },
       now: () => this.host.now(),
       sleep: (ms: number) => job.#sleep(ms),
+      emit: (delta) => {
+        const onDelta = first.op.onDelta;
+        if (onDelta === undefined || job.#finished || first.settled) return;
+        job.emitted++;
+        onDelta(delta);
+      },
     };
   }
 
@@ -85,9 +103,12 @@ export class LlmJob {
       if (live.length === 0 || this.#finished) return reject(new Error("the LLM query ended while its provider slept"));
       if (this.sleepUntil !== null) return reject(new Error("ctx.sleep() called while the provider already sleeps: one sleep at a time"));
       let done = false;
+      const listeners: [AbortSignal, () => void][] = [];
+      // Each sleep's listeners go when it ends: a provider that sleeps often must not pile them up.
       const end = (): boolean => {
         if (done) return false;
         done = true;
+        for (const [signal, onAbort] of listeners) signal.removeEventListener("abort", onAbort);
         this.sleepUntil = null;
         this.host.clockChanged();
         return true;
@@ -97,9 +118,11 @@ export class LlmJob {
         m.after(ms, () => {
           if (end()) resolve();
         });
-        m.signal.addEventListener("abort", () => {
+        const onAbort = (): void => {
           if (this.members.every((x) => x.settled) && end()) reject(m.signal.reason);
-        }, { once: true });
+        };
+        m.signal.addEventListener("abort", onAbort, { once: true });
+        listeners.push([m.signal, onAbort]);
       }
       this.sleepUntil = this.host.now() + ms;
       this.host.clockChanged();

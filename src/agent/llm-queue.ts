@@ -30,8 +30,11 @@ export class LlmQueue {
     return this.#running.size;
   }
 
+  /** Waiting jobs that still have a member wanting an answer (a killed or timed-out one no longer counts). */
   get waiting(): number {
-    return this.#waiting.length;
+    let n = 0;
+    for (const job of this.#waiting) if (job.live().length > 0) n++;
+    return n;
   }
 
   push(job: LlmJob): void {

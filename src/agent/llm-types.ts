@@ -1,4 +1,4 @@
-import type { IoOp } from "../io/types.js";
+import type { TypedOp } from "../io/types.js";
 
 /**
  * One chat message, in the chat-completions shape.
@@ -10,9 +10,96 @@ import type { IoOp } from "../io/types.js";
  */
 export interface LlmMessage {
   role: "system" | "user" | "assistant" | "tool";
+  /** The text; `""` for an assistant message that only calls tools. */
   content: string;
   /** Optional author name, passed through to the provider. */
   name?: string;
+  /** On an assistant message: the tool calls it made (from a result's `toolCalls`). */
+  toolCalls?: LlmToolCall[];
+  /** On a `tool` message: the id of the call it answers. */
+  toolCallId?: string;
+}
+
+/**
+ * A tool the model may call, in the OpenAI chat-completions shape (passed through as is).
+ *
+ * @example
+ * ```ts
+ * const weather: LlmTool = {
+ *   type: "function",
+ *   function: { name: "weather", description: "Weather for a city", parameters: { type: "object", properties: { city: { type: "string" } }, required: ["city"] } },
+ * };
+ * ```
+ */
+export interface LlmTool {
+  type: "function";
+  function: { name: string; description?: string; parameters?: Record<string, unknown>; strict?: boolean };
+}
+
+/**
+ * A tool call the model made: `arguments` is the JSON text the model wrote (parse it yourself).
+ *
+ * @example
+ * ```ts
+ * for (const call of result.toolCalls ?? []) console.log(call.function.name, JSON.parse(call.function.arguments));
+ * ```
+ */
+export interface LlmToolCall {
+  id: string;
+  type: "function";
+  function: { name: string; arguments: string };
+}
+
+/**
+ * Whether and which tool the model must call (`tool_choice`).
+ *
+ * @example
+ * ```ts
+ * const choice: LlmToolChoice = { type: "function", function: { name: "weather" } };
+ * ```
+ */
+export type LlmToolChoice = "auto" | "none" | "required" | { type: "function"; function: { name: string } };
+
+/**
+ * The answer's format (`response_format`): plain text, any JSON object, or JSON matching a schema.
+ *
+ * @example
+ * ```ts
+ * const format: LlmResponseFormat = { type: "json_schema", json_schema: { name: "city", schema: { type: "object" }, strict: true } };
+ * ```
+ */
+export type LlmResponseFormat =
+  | { type: "text" }
+  | { type: "json_object" }
+  | { type: "json_schema"; json_schema: { name: string; schema?: Record<string, unknown>; strict?: boolean; description?: string } };
+
+/**
+ * One piece of a streamed answer: text as it arrives, and tool-call fragments (`arguments` text
+ * arrives in pieces under the same `index`).
+ *
+ * @example
+ * ```ts
+ * for (let d = yield* deltas.receive(); !d.done; d = yield* deltas.receive()) process.stdout.write(d.value.text);
+ * ```
+ */
+export interface LlmDelta {
+  text: string;
+  toolCalls?: LlmToolCallDelta[];
+}
+
+/**
+ * A fragment of a streamed tool call: `id` and `name` come first, `arguments` in pieces.
+ *
+ * @example
+ * ```ts
+ * const d: LlmToolCallDelta = { index: 0, arguments: '{"city":' };
+ * ```
+ */
+export interface LlmToolCallDelta {
+  index: number;
+  id?: string;
+  name?: string;
+  arguments?: string;
 }
 
 /**
@@ -33,6 +120,14 @@ export interface LlmQuery {
   temperature?: number;
   maxTokens?: number;
   stop?: string[];
+  /** Tools the model may call; their calls come back in the result's `toolCalls`. */
+  tools?: LlmTool[];
+  toolChoice?: LlmToolChoice;
+  responseFormat?: LlmResponseFormat;
+  /** Asks the provider for repeatable sampling. */
+  seed?: number;
+  /** Provider-specific fields merged into the request body as is (e.g. `{ top_p: 0.9, user: "u1" }`). */
+  extra?: Record<string, unknown>;
 }
 
 /**
@@ -51,6 +146,16 @@ export interface LlmRequest {
   readonly temperature?: number;
   readonly maxTokens?: number;
   readonly stop?: readonly string[];
+  readonly tools?: readonly LlmTool[];
+  readonly toolChoice?: LlmToolChoice;
+  readonly responseFormat?: LlmResponseFormat;
+  readonly seed?: number;
+  readonly extra?: Readonly<Record<string, unknown>>;
+  /**
+   * Set for `llm.stream`: the provider should stream and hand each piece to `ctx.emit`. A
+   * provider that ignores it still works: its whole answer becomes one delta.
+   */
+  readonly stream?: boolean;
 }
 
 /**
@@ -80,8 +185,10 @@ export interface LlmAnswer {
   /** The model that answered, if the provider says; defaults to the requested one. */
   model?: string;
   usage?: LlmUsage;
-  /** e.g. `"stop"`, `"length"`. */
+  /** e.g. `"stop"`, `"length"`, `"tool_calls"`. */
   finishReason?: string;
+  /** The tools the model called, if any. */
+  toolCalls?: LlmToolCall[];
   /** The provider's raw response, for fields yieldos does not map. */
   raw?: unknown;
 }
@@ -100,6 +207,8 @@ export interface LlmResult extends LlmAnswer {
   provider: string;
   /** Provider calls it took (1 unless retried). */
   attempts: number;
+  /** What the tokens cost in USD, when the service has a price for the model and the provider reported usage. */
+  costUsd?: number;
 }
 
 /**
@@ -120,6 +229,8 @@ export interface LlmCallContext {
   sleep(ms: number): Promise<void>;
   /** The scheduler clock's time. */
   now(): number;
+  /** Hands one piece of a streamed answer to the task (for `request.stream`); a no-op otherwise. */
+  emit(delta: LlmDelta): void;
 }
 
 /**
@@ -156,7 +267,13 @@ export interface LlmProvider {
  * const [a, b] = (yield* submitIO([llmOp(q1), llmOp(q2)])) as LlmResult[];
  * ```
  */
-export interface LlmOp extends IoOp {
+export interface LlmOp extends TypedOp<LlmResult> {
   type: "llm";
   request: LlmRequest;
+  /** The query's `timeout` (set by `llm.query`), so a query still queued when it passes is never sent. */
+  timeoutMs?: number;
+  /** For `llm.stream`: receives each piece of the answer as it arrives. */
+  onDelta?: (delta: LlmDelta) => void;
+  /** For `llm.stream`: the task that asked, whose LLM budget pays (the op itself is submitted by a helper task). */
+  onBehalfOf?: number;
 }

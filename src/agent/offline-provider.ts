@@ -24,9 +24,14 @@ export interface OfflineProviderOptions {
   models?: string[];
   /** Whether it offers a `batch` method, as a provider with a batch endpoint would. Default true. */
   batch?: boolean;
+  /**
+   * For `llm.stream`: the answer arrives a word at a time, this many ms of scheduler clock time
+   * apart (after the latency). Default 0: all words at once, still as separate pieces.
+   */
+  streamWordMs?: number;
 }
 
-const KNOWN = ["name", "answers", "latencyMs", "models", "batch"];
+const KNOWN = ["name", "answers", "latencyMs", "models", "batch", "streamWordMs"];
 
 /**
  * A deterministic provider for demos and tests: no network, scripted or echoed answers, optional
@@ -48,7 +53,10 @@ export function offlineProvider(options: OfflineProviderOptions = {}): LlmProvid
   for (const key of Object.keys(options)) {
     if (!KNOWN.includes(key)) throw new TypeError(`offlineProvider: unknown option ${JSON.stringify(key)}; known options: ${KNOWN.join(", ")}`);
   }
-  const { name = "offline", answers, latencyMs = 0, models, batch = true } = options;
+  const { name = "offline", answers, latencyMs = 0, models, batch = true, streamWordMs = 0 } = options;
+  if (typeof streamWordMs !== "number" || !(streamWordMs >= 0) || !Number.isFinite(streamWordMs)) {
+    throw new RangeError(`offlineProvider: \`streamWordMs\` must be a finite number of ms >= 0, got ${describeValue(streamWordMs)}`);
+  }
   if (typeof latencyMs !== "function" && (typeof latencyMs !== "number" || !(latencyMs >= 0) || !Number.isFinite(latencyMs))) {
     throw new RangeError(`offlineProvider: \`latencyMs\` must be a finite number of ms >= 0 or a function, got ${describeValue(latencyMs)}`);
   }
@@ -83,9 +91,22 @@ export function offlineProvider(options: OfflineProviderOptions = {}): LlmProvid
   };
   const later = <T>(ms: number, ctx: LlmCallContext, fn: () => T): T | Promise<T> => (ms === 0 ? fn() : ctx.sleep(ms).then(fn));
 
+  // Streams the answer's words as pieces ("Hello", " world"), then returns the whole answer.
+  const stream = async (request: LlmRequest, ctx: LlmCallContext): Promise<LlmAnswer> => {
+    const ms = delay(request);
+    if (ms > 0) await ctx.sleep(ms);
+    const reply = answer(request);
+    const pieces = reply.text.match(/\s*\S+/g) ?? [];
+    for (let i = 0; i < pieces.length; i++) {
+      if (i > 0 && streamWordMs > 0) await ctx.sleep(streamWordMs);
+      ctx.emit({ text: pieces[i] });
+    }
+    return reply;
+  };
+
   const provider: LlmProvider = {
     name,
-    query: (request, ctx) => later(delay(request), ctx, () => answer(request)),
+    query: (request, ctx) => (request.stream === true ? stream(request, ctx) : later(delay(request), ctx, () => answer(request))),
   };
   if (batch) {
     // A batch takes as long as its slowest request, as one round trip would.

@@ -1,6 +1,7 @@
 import { describeValue } from "../errors.js";
 import { LlmError } from "./errors.js";
-import type { LlmAnswer, LlmProvider, LlmRequest } from "./llm-types.js";
+import type { LlmAnswer, LlmMessage, LlmProvider, LlmRequest, LlmToolCall } from "./llm-types.js";
+import { mapUsage, readStream } from "./openai-stream.js";
 
 /**
  * Options of {@link openAiProvider}.
@@ -30,7 +31,10 @@ const KNOWN = ["baseURL", "apiKey", "name", "headers", "fetch"];
  * vLLM, Ollama, llama.cpp server, ...) over `fetch`, with no SDK. Errors are {@link LlmError}s
  * naming the status and URL: 429 and 5xx are `retryable` (with the server's `retry-after-ms` or
  * `retry-after`), a body that is not JSON or lacks `choices[0].message.content` is reported as
- * malformed, and the query's timeout or a kill aborts the request through its signal.
+ * malformed, and the query's timeout or a kill aborts the request through its signal. Request
+ * fields pass through (`tools`, `tool_choice`, `response_format`, `seed`, and `extra` as is);
+ * `tool_calls` and `usage` come back as `toolCalls` and `usage`. For `llm.stream` it asks for
+ * server-sent events (`stream: true`, usage included) and hands each piece to the task.
  *
  * @example
  * ```ts
@@ -64,65 +68,97 @@ export function openAiProvider(options: OpenAiProviderOptions): LlmProvider {
     name,
     async query(request, ctx): Promise<LlmAnswer> {
       const signal = ctx.signal;
+      const stream = request.stream === true;
       let status = 0;
-      let body: string;
       let response: Response;
       try {
-        response = await fetchFn(url, { method: "POST", headers: head, body: JSON.stringify(toBody(request)), signal });
+        const accept = stream ? "text/event-stream" : "application/json";
+        response = await fetchFn(url, { method: "POST", headers: { ...head, accept }, body: JSON.stringify(toBody(request)), signal });
         status = response.status;
-        body = await response.text();
+        if (response.ok && stream) return await readStream(response, ctx, (message) => fail(`${message} (POST ${url})`, { status }));
+        const body = await response.text();
+        return parseAnswer(response, body);
       } catch (error) {
         if (signal.aborted) throw signal.reason;
+        if (error instanceof LlmError) throw error;
         const what = status === 0 ? "failed" : `failed while reading the HTTP ${status} body`;
         throw fail(`POST ${url} ${what}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
       }
-      if (!response.ok) {
-        const retryable = status === 429 || status >= 500;
-        throw fail(`HTTP ${status}${response.statusText ? ` ${response.statusText}` : ""} from POST ${url}: ${errorText(body)}`, {
-          status,
-          retryable,
-          retryAfterMs: retryable ? retryAfter(response.headers) : undefined,
-        });
-      }
-      let json: unknown;
-      try {
-        json = JSON.parse(body);
-      } catch {
-        throw fail(`malformed JSON in the HTTP ${status} answer from POST ${url}: ${snippet(body)}`, { status });
-      }
-      const choice = (json as { choices?: { message?: { content?: unknown }; finish_reason?: unknown }[] })?.choices?.[0];
-      const content = choice?.message?.content;
-      if (typeof content !== "string" && content !== null) {
-        throw fail(`malformed answer from POST ${url}: expected choices[0].message.content, got ${snippet(body)}`, { status });
-      }
-      const { model, usage } = json as { model?: unknown; usage?: Record<string, unknown> };
-      return {
-        text: content ?? "",
-        ...(typeof model === "string" ? { model } : {}),
-        ...(usage !== null && typeof usage === "object" ? { usage: mapUsage(usage) } : {}),
-        ...(typeof choice?.finish_reason === "string" ? { finishReason: choice.finish_reason } : {}),
-        raw: json,
-      };
     },
   };
+
+  function parseAnswer(response: Response, body: string): LlmAnswer {
+    const status = response.status;
+    if (!response.ok) {
+      const retryable = status === 429 || status >= 500;
+      throw fail(`HTTP ${status}${response.statusText ? ` ${response.statusText}` : ""} from POST ${url}: ${errorText(body)}`, {
+        status,
+        retryable,
+        retryAfterMs: retryable ? retryAfter(response.headers) : undefined,
+      });
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(body);
+    } catch {
+      throw fail(`malformed JSON in the HTTP ${status} answer from POST ${url}: ${snippet(body)}`, { status });
+    }
+    const choice = (json as { choices?: { message?: { content?: unknown; tool_calls?: unknown }; finish_reason?: unknown }[] })?.choices?.[0];
+    const content = choice?.message?.content;
+    if (typeof content !== "string" && content !== null) {
+      throw fail(`malformed answer from POST ${url}: expected choices[0].message.content, got ${snippet(body)}`, { status });
+    }
+    const { model, usage } = json as { model?: unknown; usage?: Record<string, unknown> };
+    const toolCalls = mapToolCalls(choice?.message?.tool_calls);
+    return {
+      text: content ?? "",
+      ...(typeof model === "string" ? { model } : {}),
+      ...(usage !== null && typeof usage === "object" ? { usage: mapUsage(usage) } : {}),
+      ...(typeof choice?.finish_reason === "string" ? { finishReason: choice.finish_reason } : {}),
+      ...(toolCalls.length > 0 ? { toolCalls } : {}),
+      raw: json,
+    };
+  }
 }
 
+/** The chat-completions request body: yieldos's camelCase fields in the wire's snake_case, `extra` merged last. */
 function toBody(r: LlmRequest): Record<string, unknown> {
   return {
     model: r.model,
-    messages: r.messages,
+    messages: r.messages.map(toWireMessage),
     ...(r.temperature === undefined ? {} : { temperature: r.temperature }),
     ...(r.maxTokens === undefined ? {} : { max_tokens: r.maxTokens }),
     ...(r.stop === undefined ? {} : { stop: r.stop }),
+    ...(r.tools === undefined ? {} : { tools: r.tools }),
+    ...(r.toolChoice === undefined ? {} : { tool_choice: r.toolChoice }),
+    ...(r.responseFormat === undefined ? {} : { response_format: r.responseFormat }),
+    ...(r.seed === undefined ? {} : { seed: r.seed }),
+    ...(r.stream === true ? { stream: true, stream_options: { include_usage: true } } : {}),
+    ...r.extra,
   };
 }
 
-function mapUsage(u: Record<string, unknown>): { promptTokens: number; completionTokens: number; totalTokens: number } {
-  const n = (v: unknown) => (typeof v === "number" && Number.isFinite(v) ? v : 0);
-  const promptTokens = n(u.prompt_tokens);
-  const completionTokens = n(u.completion_tokens);
-  return { promptTokens, completionTokens, totalTokens: n(u.total_tokens) || promptTokens + completionTokens };
+function toWireMessage(m: LlmMessage): Record<string, unknown> {
+  const { toolCalls, toolCallId, ...rest } = m;
+  return {
+    ...rest,
+    ...(toolCalls === undefined ? {} : { tool_calls: toolCalls, content: m.content === "" ? null : m.content }),
+    ...(toolCallId === undefined ? {} : { tool_call_id: toolCallId }),
+  };
 }
+
+/** The well-formed entries of a `tool_calls` array. */
+function mapToolCalls(value: unknown): LlmToolCall[] {
+  if (!Array.isArray(value)) return [];
+  return value
+    .filter((c) => typeof c?.function?.name === "string")
+    .map((c) => ({
+      id: String(c.id ?? ""),
+      type: "function" as const,
+      function: { name: c.function.name as string, arguments: typeof c.function.arguments === "string" ? c.function.arguments : JSON.stringify(c.function.arguments ?? {}) },
+    }));
+}
+
 
 /** `retry-after-ms` (ms), else `retry-after` (seconds or an HTTP date), in ms; `undefined` if absent or unreadable. */
 function retryAfter(headers: Headers): number | undefined {

@@ -4,8 +4,9 @@ import type { Scheduler } from "../kernel/scheduler.js";
 import { LlmError } from "./errors.js";
 import { LlmJob, type JobHost } from "./llm-job.js";
 import { LlmQueue } from "./llm-queue.js";
-import type { LlmAnswer, LlmOp, LlmProvider, LlmResult } from "./llm-types.js";
+import type { LlmAnswer, LlmOp, LlmProvider, LlmRequest, LlmResult } from "./llm-types.js";
 import { backoffDelay, isRetryable, resolveRetry, type RetryOptions } from "./retry.js";
+import { checkLimits, checkPrices, LlmBudgets, type LlmBudgetLimits, type LlmPrice, type LlmSpent } from "./llm-budget.js";
 
 /**
  * Options of {@link registerLlm}.
@@ -22,6 +23,12 @@ export interface LlmServiceOptions {
   maxBatch?: number;
   /** Backoff for retryable errors (429, 5xx), on the scheduler clock. */
   retry?: RetryOptions;
+  /** USD per million tokens by model name, for each result's `costUsd` and for `maxCostUsd`. */
+  prices?: Record<string, LlmPrice>;
+  /** Token and cost limits of every query this service serves, together. */
+  budget?: LlmBudgetLimits;
+  /** Token and cost limits of each task together with the tasks it forks (a child's spending counts for its ancestors too). */
+  taskBudget?: LlmBudgetLimits;
 }
 
 /**
@@ -43,6 +50,8 @@ export interface LlmStats {
   inFlight: number;
   /** Calls waiting for a concurrency slot. */
   queued: number;
+  /** Tokens and USD spent, from the answers' `usage` (USD only for models with a price). */
+  spent: LlmSpent;
 }
 
 /**
@@ -82,35 +91,51 @@ export function registerLlm(sched: Scheduler, provider: LlmProvider, options: Ll
   if (provider === null || typeof provider !== "object" || typeof provider.query !== "function" || typeof provider.name !== "string") {
     throw new TypeError(`registerLlm expects a provider { name, query(request, ctx) }, got ${describeValue(provider)}`);
   }
-  const { concurrency, maxBatch, retry } = checkOptions(options);
+  const { concurrency, maxBatch, retry, prices, budget, taskBudget } = checkOptions(options);
   const counts = { calls: 0, batches: 0, retries: 0 };
+  // When each timed query's ring timeout ends: on a real clock its timer can fire after the
+  // moment a slot frees, and a provider must never be billed for a query nobody waits for.
+  const deadlines = new WeakMap<IoRequest<LlmOp>, number>();
   const host: JobHost = {
     now: () => sched.now(),
     finished: (job) => queue.done(job),
     clockChanged: () => queue.update(),
+    wanted: (r) => !r.settled && !r.signal.aborted && !(sched.now() >= (deadlines.get(r) ?? Infinity)),
   };
+  const budgets = new LlmBudgets(sched, budget, taskBudget, prices);
+
+  /** Fails the members that may not be sent (a spent budget, a cost limit without a price); returns the rest. */
+  const admit = (members: IoRequest<LlmOp>[]): IoRequest<LlmOp>[] =>
+    members.filter((r) => {
+      const error = budgets.refuse(r, provider.name);
+      if (error !== null) r.fail(error);
+      return error === null;
+    });
+  const prepare = (r: IoRequest<LlmOp>): LlmRequest => budgets.cap(r);
 
   const start = (job: LlmJob): void => {
-    const live = job.live();
+    const live = admit(job.live());
+    if (live.length === 0) return job.finish();
     counts.calls++;
     job.watch();
     const ctx = job.context();
     const batch = provider.batch !== undefined && live.length > 1;
     if (batch) counts.batches++;
     settle(
-      () => (batch ? provider.batch!(live.map((r) => r.op.request), ctx) : provider.query(live[0].op.request, ctx)),
+      () => (batch ? provider.batch!(live.map(prepare), ctx) : provider.query(prepare(live[0]), ctx)),
       (answers) => {
         if (job.finished) return;
         const list = batch ? answers : [answers];
         if (!Array.isArray(list) || list.length !== live.length) {
           const error = `batch() returned ${describeValue(list)} for ${live.length} requests: return one answer per request, in order`;
           fail(job, new LlmError(error, { provider: provider.name }));
-        } else live.forEach((r, i) => complete(r, list[i] as LlmAnswer | Error, job.attempt));
+        } else live.forEach((r, i) => complete(r, list[i] as LlmAnswer | Error, job));
         job.finish();
       },
       (error) => {
         if (job.finished) return;
-        if (isRetryable(error) && job.attempt <= retry.retries) scheduleRetry(job, error.retryAfterMs);
+        // A stream that already delivered pieces is not retried: the task would see them twice.
+        if (isRetryable(error) && job.attempt <= retry.retries && job.emitted === 0) scheduleRetry(job, error.retryAfterMs);
         else fail(job, error);
         job.finish();
       },
@@ -118,7 +143,7 @@ export function registerLlm(sched: Scheduler, provider: LlmProvider, options: Ll
   };
   const queue = new LlmQueue(concurrency, host.now, start);
 
-  const complete = (r: IoRequest<LlmOp>, answer: LlmAnswer | Error, attempts: number): void => {
+  const complete = (r: IoRequest<LlmOp>, answer: LlmAnswer | Error, job: LlmJob): void => {
     if (answer instanceof Error) {
       r.fail(answer);
       return;
@@ -127,7 +152,15 @@ export function registerLlm(sched: Scheduler, provider: LlmProvider, options: Ll
       r.fail(new LlmError(`answered ${describeValue(answer)} for model "${r.op.request.model}": an answer needs a string \`text\``, { provider: provider.name }));
       return;
     }
-    const result: LlmResult = { ...answer, model: answer.model ?? r.op.request.model, provider: provider.name, attempts };
+    const result: LlmResult = { ...answer, model: answer.model ?? r.op.request.model, provider: provider.name, attempts: job.attempt };
+    if (answer.usage !== undefined) {
+      const cost = budgets.charge(r, answer.usage, result.model);
+      if (cost !== undefined) result.costUsd = cost;
+    }
+    // A provider that does not stream still answers a stream: its whole answer is one piece.
+    if (r.op.onDelta !== undefined && job.emitted === 0 && !r.settled) {
+      r.op.onDelta({ text: result.text, ...(result.toolCalls ? { toolCalls: result.toolCalls.map((c, index) => ({ index, id: c.id, name: c.function.name, arguments: c.function.arguments })) } : {}) });
+    }
     r.complete(result);
   };
 
@@ -151,14 +184,21 @@ export function registerLlm(sched: Scheduler, provider: LlmProvider, options: Ll
   };
 
   sched.ring.register<LlmOp>("llm", (requests) => {
+    for (const r of requests) {
+      if (r.op.timeoutMs !== undefined) deadlines.set(r, sched.now() + r.op.timeoutMs);
+      budgets.dispatched(r);
+    }
     const sorted = [...requests].sort((a, b) => b.op.request.priority - a.op.request.priority);
+    // A stream is a call of its own: its pieces go to one task.
+    for (const r of sorted) if (r.op.onDelta !== undefined) queue.push(new LlmJob([r], 1, host));
+    const plain = sorted.filter((r) => r.op.onDelta === undefined);
     const size = provider.batch === undefined ? 1 : maxBatch;
-    for (let i = 0; i < sorted.length; i += size) queue.push(new LlmJob(sorted.slice(i, i + size), 1, host));
+    for (let i = 0; i < plain.length; i += size) queue.push(new LlmJob(plain.slice(i, i + size), 1, host));
   });
   return {
     provider,
     get stats(): LlmStats {
-      return { ...counts, inFlight: queue.running, queued: queue.waiting };
+      return { ...counts, inFlight: queue.running, queued: queue.waiting, spent: { ...budgets.service.spent } };
     },
   };
 }
@@ -176,13 +216,24 @@ function settle<T>(fn: () => T | PromiseLike<T>, ok: (value: T) => void, err: (e
   } else ok(value as T);
 }
 
-function checkOptions(options: LlmServiceOptions): { concurrency: number; maxBatch: number; retry: Required<RetryOptions> } {
+interface CheckedOptions {
+  concurrency: number;
+  maxBatch: number;
+  retry: Required<RetryOptions>;
+  prices: Record<string, LlmPrice>;
+  budget: LlmBudgetLimits | undefined;
+  taskBudget: LlmBudgetLimits | undefined;
+}
+
+const OPTIONS = ["concurrency", "maxBatch", "retry", "prices", "budget", "taskBudget"];
+
+function checkOptions(options: LlmServiceOptions): CheckedOptions {
   if (options === null || typeof options !== "object") {
     throw new TypeError(`registerLlm options must be an object, got ${describeValue(options)}`);
   }
   for (const key of Object.keys(options)) {
-    if (key !== "concurrency" && key !== "maxBatch" && key !== "retry") {
-      throw new TypeError(`registerLlm: unknown option ${JSON.stringify(key)}; use concurrency, maxBatch or retry`);
+    if (!OPTIONS.includes(key)) {
+      throw new TypeError(`registerLlm: unknown option ${JSON.stringify(key)}; use ${OPTIONS.join(", ")}`);
     }
   }
   const count = (name: string, v: unknown): number => {
@@ -190,5 +241,12 @@ function checkOptions(options: LlmServiceOptions): { concurrency: number; maxBat
     if (v === Infinity || (Number.isInteger(v) && (v as number) >= 1)) return v as number;
     throw new RangeError(`registerLlm: \`${name}\` must be an integer >= 1 (or Infinity), got ${describeValue(v)}`);
   };
-  return { concurrency: count("concurrency", options.concurrency), maxBatch: count("maxBatch", options.maxBatch), retry: resolveRetry(options.retry) };
+  return {
+    concurrency: count("concurrency", options.concurrency),
+    maxBatch: count("maxBatch", options.maxBatch),
+    retry: resolveRetry(options.retry),
+    prices: options.prices === undefined ? {} : checkPrices(options.prices),
+    budget: options.budget === undefined ? undefined : checkLimits(options.budget, "budget"),
+    taskBudget: options.taskBudget === undefined ? undefined : checkLimits(options.taskBudget, "taskBudget"),
+  };
 }

@@ -1,4 +1,4 @@
-import { describeValue } from "../errors.js";
+import { declaresParameter, describeValue, isThenable } from "../checks.js";
 import type { CallOp, IoHandler, IoOp, IoRequest, TimeoutOp } from "./types.js";
 
 /**
@@ -23,21 +23,14 @@ function runCall(r: IoRequest<CallOp>): void {
   const fn = r.op.fn;
   let result: unknown;
   try {
-    // Reading `signal` creates an AbortController; a zero-parameter fn never needs one.
-    result = fn.length > 0 ? fn(r.signal) : (fn as () => unknown)();
+    // Reading `signal` creates an AbortController; a fn that declares no parameter never needs one.
+    result = declaresParameter(fn) ? fn(r.signal) : (fn as () => unknown)();
   } catch (error) {
     r.fail(error);
     return;
   }
   if (isThenable(result)) settleLater(r, result);
   else r.complete(result);
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (
-    ((typeof value === "object" && value !== null) || typeof value === "function") &&
-    typeof (value as { then?: unknown }).then === "function"
-  );
 }
 
 function settleLater(r: IoRequest, thenable: PromiseLike<unknown>): void {

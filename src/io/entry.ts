@@ -1,4 +1,4 @@
-import type { Deadline } from "../kernel/deadlines.js";
+import type { Deadline } from "../time/timers.js";
 import type { Completion, IoOp, IoRequest } from "./types.js";
 
 /**

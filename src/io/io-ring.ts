@@ -1,23 +1,76 @@
 import { OpCancelledError, RingFullError, describeValue } from "../errors.js";
-import { RealClock, type Clock } from "../kernel/clock.js";
-import { Timers, type TimerSource } from "../kernel/deadlines.js";
+import { RealClock } from "../time/clock.js";
+import { Timers } from "../time/timers.js";
 import { validateOp } from "./builtin-ops.js";
 import { RingEngine } from "./ring-engine.js";
-import { checkHandler, opOf, optionsOf, resolveRingOptions, validateSubmitFields, validateSubmitOptions } from "./ring-options.js";
+import { checkHandler, opOf, optionsOf, resolveRingOptions, validateSubmitOptions } from "./ring-options.js";
 import type { BatchItem, Completion, IoHandler, IoOp, IoRingOptions, OpStatus, RingCounters, SubmitOptions } from "./types.js";
 
 export type { BatchItem, OpStatus } from "./types.js";
 
+/** Set by {@link ringOver} while it makes a facade: the constructor then adopts this engine. */
+let adopting: RingEngine | null = null;
+
+/** @internal The public face of an engine a scheduler made and owns (see `IoBridge`). */
+export function ringOver(engine: RingEngine): IoRing {
+  adopting = engine;
+  try {
+    return new IoRing();
+  } finally {
+    adopting = null;
+  }
+}
+
 /**
- * What a scheduler lends its ring: its clock, its deadline heap, and a callback run synchronously
- * on every completion pushed to the completion queue (keep it cheap).
- * @internal
+ * Queues a validated op: checks the open chain's length and the SQ's room (`RingFullError`).
+ * @internal Shared by {@link IoRing.submit} and a scheduler's task submissions.
  */
-export interface RingKernel {
-  /** The clock behind `timers`, read directly for op times; without it they are read through `timers`. */
-  clock?: Clock;
-  timers: TimerSource;
-  onCompletion: () => void;
+export function pushOp(engine: RingEngine, op: IoOp, userData: unknown, timeout: number | undefined, link: boolean, signal: AbortSignal | undefined): number {
+  if (engine.openChainLength > 0) checkChainLength(engine, engine.openChainLength + 1);
+  if (engine.sqSpace === 0) throw new RingFullError(engine.entries, op.type);
+  return engine.push(op, userData, timeout, link, signal);
+}
+
+/**
+ * Queues every item, or none: all are checked, and the SQ must have room for all.
+ * @internal Shared by {@link IoRing.submitBatch} and a scheduler's task submissions.
+ */
+export function pushBatch(engine: RingEngine, items: ReadonlyArray<BatchItem>): number[] {
+  if (!Array.isArray(items)) {
+    throw new TypeError(`submitBatch expects an array of ops, got ${describeValue(items)}`);
+  }
+  let chain = engine.openChainLength;
+  for (let i = 0; i < items.length; i++) {
+    try {
+      const item = items[i];
+      const options = optionsOf(item);
+      validateOp(opOf(item));
+      if (options !== undefined) validateSubmitOptions(options);
+      if (chain > 0) checkChainLength(engine, chain + 1);
+      chain = options?.link === true ? chain + 1 : 0;
+    } catch (error) {
+      if (error instanceof Error) error.message = `submitBatch item ${i}: ${error.message}`;
+      throw error;
+    }
+  }
+  const space = engine.sqSpace;
+  if (items.length > space) throw new RingFullError(engine.entries, opOf(items[space]).type);
+  const seqs = new Array<number>(items.length);
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i];
+    const o = optionsOf(item);
+    seqs[i] =
+      o === undefined
+        ? engine.push(item as IoOp, undefined, undefined, false, undefined)
+        : engine.push(opOf(item), o.userData, o.timeout, o.link === true, o.signal);
+  }
+  return seqs;
+}
+
+function checkChainLength(engine: RingEngine, length: number): void {
+  if (length > engine.cqEntries) {
+    throw new RangeError(`A link chain of ${length} ops cannot fit the completion queue (cqEntries ${engine.cqEntries}); end the chain sooner`);
+  }
 }
 
 /**
@@ -62,18 +115,15 @@ export class IoRing {
     IoRing.#keepShapesAlive = ring;
   }
 
-  constructor(options?: IoRingOptions);
-  /** @internal A scheduler's ring: on the scheduler's deadlines, reporting each completion. */
-  constructor(options: IoRingOptions | undefined, kernel: RingKernel);
-  constructor(options: IoRingOptions = {}, kernel?: RingKernel) {
-    const { entries, cqEntries, handlers, clock } = resolveRingOptions(options, kernel !== undefined);
-    if (kernel === undefined) {
-      const own = clock ?? new RealClock();
-      this.#engine = new RingEngine(entries, cqEntries, handlers, own, new Timers(own), undefined);
-    } else {
-      const { timers, onCompletion } = kernel;
-      this.#engine = new RingEngine(entries, cqEntries, handlers, kernel.clock ?? timers, timers, onCompletion);
+  constructor(options: IoRingOptions = {}) {
+    if (adopting !== null) {
+      this.#engine = adopting;
+      return;
     }
+    const { entries, cqEntries, handlers, clock } = resolveRingOptions(options);
+    const own = clock ?? new RealClock();
+    const timers = new Timers(own, (error) => queueMicrotask(() => { throw error; }));
+    this.#engine = new RingEngine(entries, cqEntries, handlers, own, timers, null);
     if (IoRing.#keepShapesAlive === null && !IoRing.#makingIdleRing) IoRing.#idleRing();
   }
 
@@ -92,21 +142,6 @@ export class IoRing {
     return this.#engine.counters();
   }
 
-  /** @internal Free SQ slots (the slot of an op cancelled while queued is freed by `enter`). */
-  get sqSpace(): number {
-    return this.#engine.sqSpace;
-  }
-
-  /** @internal In-flight ops not waiting on the clock: while any, a virtual clock must not jump. */
-  get externalPending(): number {
-    return this.#engine.externalPending;
-  }
-
-  /** @internal Whether `enter()` may dispatch something now: held linked ops, or queued ops and CQ room. */
-  get dispatchable(): boolean {
-    return this.#engine.dispatchable;
-  }
-
   /**
    * Queues `op` and returns its seq (1, 2, 3, ... per ring). Throws `RingFullError` when the SQ
    * is full, and a `TypeError` or `RangeError` naming the value for a malformed op or option.
@@ -119,26 +154,9 @@ export class IoRing {
    */
   submit(op: IoOp, options?: SubmitOptions): number {
     validateOp(op);
-    if (options === undefined) return this.#push(op, undefined, undefined, false, undefined);
+    if (options === undefined) return pushOp(this.#engine, op, undefined, undefined, false, undefined);
     validateSubmitOptions(options);
-    return this.#push(op, options.userData, options.timeout, options.link === true, options.signal);
-  }
-
-  /**
-   * @internal `submit(op, { userData, timeout, link, signal })` with the options passed one by
-   * one, so that a scheduler's one-op `submitIO` builds no options object. Validates as `submit`.
-   */
-  submitFields(op: unknown, userData: unknown, timeout: unknown, link: unknown, signal: unknown): number {
-    validateOp(op);
-    validateSubmitFields(timeout, link, signal);
-    return this.#push(op, userData, timeout as number | undefined, link === true, signal as AbortSignal | undefined);
-  }
-
-  #push(op: IoOp, userData: unknown, timeout: number | undefined, link: boolean, signal: AbortSignal | undefined): number {
-    const engine = this.#engine;
-    if (engine.openChainLength > 0) this.#checkChainLength(engine.openChainLength + 1);
-    if (engine.sqSpace === 0) throw new RingFullError(engine.entries, op.type);
-    return engine.push(op, userData, timeout, link, signal);
+    return pushOp(this.#engine, op, options.userData, options.timeout, options.link === true, options.signal);
   }
 
   /**
@@ -155,36 +173,7 @@ export class IoRing {
    * ```
    */
   submitBatch(items: ReadonlyArray<BatchItem>): number[] {
-    if (!Array.isArray(items)) {
-      throw new TypeError(`submitBatch expects an array of ops, got ${describeValue(items)}`);
-    }
-    const engine = this.#engine;
-    let chain = engine.openChainLength;
-    for (let i = 0; i < items.length; i++) {
-      try {
-        const item = items[i];
-        const options = optionsOf(item);
-        validateOp(opOf(item));
-        if (options !== undefined) validateSubmitOptions(options);
-        if (chain > 0) this.#checkChainLength(chain + 1);
-        chain = options?.link === true ? chain + 1 : 0;
-      } catch (error) {
-        if (error instanceof Error) error.message = `submitBatch item ${i}: ${error.message}`;
-        throw error;
-      }
-    }
-    const space = engine.sqSpace;
-    if (items.length > space) throw new RingFullError(engine.entries, opOf(items[space]).type);
-    const seqs = new Array<number>(items.length);
-    for (let i = 0; i < items.length; i++) {
-      const item = items[i];
-      const o = optionsOf(item);
-      seqs[i] =
-        o === undefined
-          ? engine.push(item as IoOp, undefined, undefined, false, undefined)
-          : engine.push(opOf(item), o.userData, o.timeout, o.link === true, o.signal);
-    }
-    return seqs;
+    return pushBatch(this.#engine, items);
   }
 
   /**
@@ -291,13 +280,5 @@ export class IoRing {
   register<Op extends IoOp>(type: Op["type"], handler: IoHandler<Op>): void {
     checkHandler(type, handler, this.#engine.handlers);
     this.#engine.handlers.set(type, handler as IoHandler);
-  }
-
-  #checkChainLength(length: number): void {
-    if (length > this.#engine.cqEntries) {
-      throw new RangeError(
-        `A link chain of ${length} ops cannot fit the completion queue (cqEntries ${this.#engine.cqEntries}); end the chain sooner`,
-      );
-    }
   }
 }

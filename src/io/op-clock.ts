@@ -1,6 +1,6 @@
 import { TimeoutError, describeValue } from "../errors.js";
-import { RealClock, type Clock } from "../kernel/clock.js";
-import type { TimerSource } from "../kernel/deadlines.js";
+import { RealClock, type Clock } from "../time/clock.js";
+import type { TimerSource } from "../time/timers.js";
 import type { IoEntry, Outcome } from "./entry.js";
 import type { IoRequest } from "./types.js";
 

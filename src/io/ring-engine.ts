@@ -1,6 +1,6 @@
 import { OpCancelledError } from "../errors.js";
-import type { Clock } from "../kernel/clock.js";
-import type { TimerSource } from "../kernel/deadlines.js";
+import type { Clock } from "../time/clock.js";
+import type { TimerSource } from "../time/timers.js";
 import { CompletionQueue } from "./completion-queue.js";
 import { Dispatch } from "./dispatch.js";
 import { IoEntry, type EntryOwner, type Outcome } from "./entry.js";
@@ -8,6 +8,15 @@ import { InFlight, findInChains } from "./in-flight.js";
 import { OpClock } from "./op-clock.js";
 import { RingBuffer } from "./ring-buffer.js";
 import type { IoHandler, IoOp, IoRequest, RingCounters } from "./types.js";
+
+/**
+ * A scheduler that owns a ring: which completions are its tasks' (those go to `kernelCq`), and a
+ * callback run synchronously on every completion (keep it cheap).
+ */
+export interface RingOwner {
+  owns(entry: IoEntry): boolean;
+  onCompletion(): void;
+}
 
 /**
  * The mechanism behind {@link IoRing}, which validates and documents. Invariant: every op taken
@@ -20,9 +29,12 @@ export class RingEngine implements EntryOwner {
   readonly entries: number;
   readonly cqEntries: number;
   readonly handlers: Map<string, IoHandler>;
+  /** Completions `reap()` hands out. */
   readonly cq: CompletionQueue;
+  /** A scheduler's ring: the completions of its tasks' ops, reaped by the scheduler alone. */
+  readonly kernelCq: CompletionQueue | null;
   readonly #clock: OpClock;
-  readonly #standalone: boolean;
+  readonly #owner: RingOwner | null;
   readonly #sq: RingBuffer<IoEntry>;
   readonly #dispatch = new Dispatch();
   readonly #inFlight = new InFlight();
@@ -48,22 +60,24 @@ export class RingEngine implements EntryOwner {
     handlers: Map<string, IoHandler>,
     clock: Pick<Clock, "now">,
     timers: TimerSource,
-    onCompletion: (() => void) | undefined,
+    owner: RingOwner | null,
   ) {
     this.entries = entries;
     this.cqEntries = cqEntries;
     this.handlers = handlers;
     this.#clock = new OpClock(clock, timers, (entry, outcome, value, error) => this.settle(entry, outcome, value, error));
-    this.#standalone = onCompletion === undefined;
+    this.#owner = owner;
     this.#sq = new RingBuffer(entries);
-    this.cq = new CompletionQueue(2 ** Math.ceil(Math.log2(entries + cqEntries)), onCompletion);
+    const capacity = 2 ** Math.ceil(Math.log2(entries + cqEntries));
+    this.cq = new CompletionQueue(capacity, owner?.onCompletion);
+    this.kernelCq = owner === null ? null : new CompletionQueue(capacity, owner.onCompletion);
   }
 
   counters(): RingCounters {
     return {
       queued: this.#queued + this.#held,
       inFlight: this.#inFlight.size,
-      unreaped: this.cq.size,
+      unreaped: this.cq.size + (this.kernelCq?.size ?? 0),
       submitted: this.#submitted,
       completed: this.#completed,
       failed: this.#failed,
@@ -188,7 +202,8 @@ export class RingEngine implements EntryOwner {
     const next = entry.next;
     entry.next = null;
     if (next !== null && outcome === "ok") this.#readyNext(next);
-    this.cq.push(entry);
+    if (this.#owner !== null && this.#owner.owns(entry)) this.kernelCq!.push(entry);
+    else this.cq.push(entry);
     if (outcome === "cancelled" || outcome === "timeout") entry.abort(error);
     if (next !== null && outcome !== "ok") {
       this.#cancelChain(next, entry, outcome === "failed" ? "failed" : outcome === "timeout" ? "timed out" : "was cancelled");
@@ -210,7 +225,7 @@ export class RingEngine implements EntryOwner {
   };
 
   #room(): number {
-    return this.cqEntries - (this.#inFlight.size + this.#held + this.cq.size);
+    return this.cqEntries - (this.#inFlight.size + this.#held + this.cq.size + (this.kernelCq?.size ?? 0));
   }
 
   #shift(): void {
@@ -246,7 +261,7 @@ export class RingEngine implements EntryOwner {
     if (next.state !== "held") return;
     this.#ready.push(next);
     // A scheduler's ring reported the completion, and the scheduler calls enter(); alone, a microtask does.
-    if (this.#standalone && !this.#readyScheduled) {
+    if (this.#owner === null && !this.#readyScheduled) {
       this.#readyScheduled = true;
       queueMicrotask(this.#flushReady);
     }

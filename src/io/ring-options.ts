@@ -1,5 +1,5 @@
 import { describeValue } from "../errors.js";
-import type { Clock } from "../kernel/clock.js";
+import type { Clock } from "../time/clock.js";
 import { BUILTIN_HANDLERS } from "./builtin-ops.js";
 import type { BatchItem, IoHandler, IoOp, IoRingOptions, SubmitOptions } from "./types.js";
 
@@ -18,7 +18,7 @@ export interface ResolvedRingOptions {
 }
 
 /** Checks every option, naming the value at fault; `onScheduler` forbids `clock`. */
-export function resolveRingOptions(options: IoRingOptions, onScheduler: boolean): ResolvedRingOptions {
+export function resolveRingOptions(options: IoRingOptions, onScheduler = false): ResolvedRingOptions {
   if (options === null || typeof options !== "object") {
     throw new TypeError(`IoRing options must be an object, got ${describeValue(options)}`);
   }
@@ -115,12 +115,20 @@ export function validateSubmitFields(timeout: unknown, link: unknown, signal: un
   }
 }
 
+/**
+ * The one rule for "an op, or `{ op, ...options }`": an object with an `op` and no `type` is an
+ * item carrying its op and options; anything else is an op (and is validated as one).
+ */
+export function isBareOp(item: object): item is IoOp {
+  return !("op" in item) || "type" in item;
+}
+
 /** The options of a batch item: `undefined` for a bare op, the item itself for `{ op, ...options }`. */
 export function optionsOf(item: BatchItem): SubmitOptions | undefined {
   if (item === null || typeof item !== "object") {
     throw new TypeError(`Expected an op or { op, ...options }, got ${describeValue(item)}`);
   }
-  return typeof (item as { type?: unknown }).type === "string" ? undefined : (item as SubmitOptions);
+  return isBareOp(item) ? undefined : (item as SubmitOptions);
 }
 
 /** The op of a batch item. */

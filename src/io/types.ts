@@ -1,4 +1,4 @@
-import type { Clock } from "../kernel/clock.js";
+import type { Clock } from "../time/clock.js";
 
 /**
  * An I/O op: a plain object with a `type` naming the handler that runs it, plus whatever fields

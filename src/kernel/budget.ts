@@ -30,7 +30,7 @@ const LIMIT: Record<Counter, keyof BudgetLimits> = {
 /**
  * A task's budget. Budgets nest: every charge to a task is also charged to the budgets of its
  * ancestors, so a tree of tasks never uses more than its root was given. A child forked without
- * a budget of its own gets its parent's remaining budget as its share.
+ * a budget of its own shares its parent's (it has no limits of its own, and its charges go up).
  */
 export class Budget {
   children = 0;
@@ -69,16 +69,6 @@ export class Budget {
     return limits as BudgetLimits;
   }
 
-  /** What is left of each limit, for a child's default share. */
-  remaining(): BudgetLimits {
-    const out: BudgetLimits = {};
-    for (const counter of Object.keys(LIMIT) as Counter[]) {
-      const limit = this.#limits[counter];
-      if (limit !== Infinity) out[LIMIT[counter]] = Math.max(0, limit - this[counter]);
-    }
-    return out;
-  }
-
   /**
    * Charges `n` to `counter` here and in every ancestor budget, or nothing if any would go over;
    * returns the error for the first budget that would, or `null`.
@@ -86,7 +76,7 @@ export class Budget {
   charge(counter: Counter, n: number, tid: number, taskName: string): BudgetExceededError | null {
     for (let b: Budget | null = this; b !== null; b = b.parent) {
       const limit = b.#limits[counter];
-      if (b[counter] + n > limit) return new BudgetExceededError(LIMIT[counter], limit, tid, taskName, b.tid);
+      if (b[counter] + n > limit) return new BudgetExceededError(LIMIT[counter], limit, tid, taskName, b.tid, b.taskName);
     }
     for (let b: Budget | null = this; b !== null; b = b.parent) b[counter] += n;
     return null;
@@ -98,7 +88,7 @@ export class Budget {
     for (let b: Budget | null = this; b !== null; b = b.parent) {
       b.runTime += ms;
       if (error === null && b.runTime > b.#limits.runTime) {
-        error = new BudgetExceededError("maxRunTime", b.#limits.runTime, tid, taskName, b.tid);
+        error = new BudgetExceededError("maxRunTime", b.#limits.runTime, tid, taskName, b.tid, b.taskName);
       }
     }
     return error;

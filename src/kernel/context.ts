@@ -1,6 +1,6 @@
-import { describeValue } from "../errors.js";
+import { checkMs, describeValue } from "../checks.js";
 import type { Syscall, SyscallContext } from "../syscalls/syscall.js";
-import type { Deadline } from "./deadlines.js";
+import type { Deadline } from "../time/timers.js";
 import type { Task } from "./task.js";
 import type { TaskRef } from "./types.js";
 
@@ -10,7 +10,9 @@ export interface ContextHost {
   addDeadline(at: number, fire: () => void): Deadline;
   cancelDeadline(deadline: Deadline): void;
   /** Wakes `task` with a value (`ok`) or an error. Only enqueues. */
-  settleSyscall(task: Task, ok: boolean, value: unknown): void;
+  settleSyscall(task: Task, ok: boolean, value: unknown, onDiscard?: ((value: unknown) => void) | null): void;
+  /** A callback's error with nowhere else to go: the `error` event, or `run()`. */
+  report(error: unknown, source: string): void;
   /** Counts syscalls pending on something other than the clock (API.md Order 7). */
   externalSyscalls: number;
 }
@@ -54,11 +56,31 @@ export class Context<R> implements SyscallContext<R> {
   }
 
   resume(value: R): void {
-    this.#settle(true, value, "resume");
+    this.#settle(true, value, "resume", null);
+  }
+
+  /**
+   * `resume`, handing over a value that must not be lost: if the task is killed before it takes
+   * `value`, `onDiscard(value)` is called (a channel puts its message back).
+   */
+  resumeHandingOver(value: R, onDiscard: (value: unknown) => void): void {
+    this.#settle(true, value, "resume", onDiscard);
   }
 
   fail(error: unknown): void {
-    this.#settle(false, error, "fail");
+    this.#settle(false, error, "fail", null);
+  }
+
+  /** The syscall's `handle` threw or rejected: fail the syscall if still pending, else report it. */
+  failFromHandler(error: unknown, how: string): void {
+    if (this.#state === PENDING) this.fail(error);
+    else this.host.report(error, `${this.syscall.describe().name}.handle of task #${this.caller.tid} "${this.caller.name}" ${how} after completing`);
+  }
+
+  /** For `ps()` and deadlock reports: `syscall receive on channel "inbox"`. */
+  describe(): string {
+    const d = this.syscall.describe();
+    return `syscall ${d.name}${d.detail === "" ? "" : ` ${d.detail}`}`;
   }
 
   park(): void {
@@ -68,16 +90,19 @@ export class Context<R> implements SyscallContext<R> {
   }
 
   after(ms: number, fn: () => void): () => void {
-    if (typeof ms !== "number" || !(ms >= 0) || !Number.isFinite(ms)) {
-      throw new RangeError(`ctx.after expects a finite number of ms >= 0, got ${describeValue(ms)}`);
-    }
+    checkMs(ms, "ctx.after(ms)");
     if (typeof fn !== "function") throw new TypeError(`ctx.after expects a function, got ${describeValue(fn)}`);
     if (this.#state !== PENDING) return () => {};
     const timers = (this.#timers ??= []);
     if (timers.length === 0 && !this.#parked) this.host.externalSyscalls--;
     const deadline = this.host.addDeadline(this.host.now() + ms, () => {
       this.#forget(deadline);
-      if (this.#state === PENDING) fn();
+      if (this.#state !== PENDING) return;
+      try {
+        fn();
+      } catch (error) {
+        this.failFromHandler(error, "(a ctx.after callback) threw");
+      }
     });
     timers.push(deadline);
     return () => {
@@ -92,16 +117,16 @@ export class Context<R> implements SyscallContext<R> {
     this.#controller?.abort(this.caller.killError);
   }
 
-  #settle(ok: boolean, value: unknown, how: string): void {
+  #settle(ok: boolean, value: unknown, how: string, onDiscard: ((value: unknown) => void) | null): void {
     if (this.#state === DROPPED) return;
     if (this.#state === SETTLED) {
       const t = this.caller;
       throw new Error(
-        `${this.syscall.constructor.name} of task #${t.tid} "${t.name}" was already completed: call ctx.resume() or ctx.fail() once (this was ${how}())`,
+        `${this.syscall.describe().name} of task #${t.tid} "${t.name}" was already completed: call ctx.resume() or ctx.fail() once (this was ${how}())`,
       );
     }
     this.#finish(SETTLED);
-    this.host.settleSyscall(this.caller, ok, value);
+    this.host.settleSyscall(this.caller, ok, value, onDiscard);
   }
 
   #finish(state: number): void {

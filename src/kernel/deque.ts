@@ -25,6 +25,14 @@ export class Deque<T> {
     this.#size++;
   }
 
+  /** Puts `item` at the front. */
+  unshift(item: T): void {
+    if (this.#size > this.#mask) this.#grow();
+    this.#head = (this.#head - 1) & this.#mask;
+    this.#slots[this.#head] = item;
+    this.#size++;
+  }
+
   shift(): T | undefined {
     if (this.#size === 0) return undefined;
     const i = this.#head;

@@ -1,20 +1,21 @@
-import { DeadlockError, type StuckTask } from "../errors.js";
+import type { StuckTask } from "../errors.js";
 import type { Kernel } from "./kernel.js";
-import type { Task } from "./task.js";
+import { Task } from "./task.js";
 
 /** What a blocked task waits on, for `ps()`, `runSync()` and deadlock reports: `sleep until 120`, `wait #3 "b"`. */
 export function describeWait(k: Kernel, t: Task): string {
   switch (t.status) {
     case "sleeping":
-      return `sleep until ${k.time.sleepers.atOf(t)}`;
+      return `sleep until ${k.timers.sleepers.atOf(t)}`;
     case "waiting": {
-      const target = t.blockedOn as Task;
-      return `wait #${target.tid} "${target.name}"`;
+      const on = t.blockedOn;
+      if (on instanceof Task) return `wait #${on.tid} "${on.name}"`;
+      return (on as { describe(): string }).describe();
     }
     case "io":
       return k.io.describe(t);
     case "syscall":
-      return `syscall ${(t.blockedOn as { syscall: object }).syscall.constructor.name}`;
+      return (t.blockedOn as { describe(): string }).describe();
     case "paused":
       return "paused: resume it to continue";
     default:
@@ -22,11 +23,11 @@ export function describeWait(k: Kernel, t: Task): string {
   }
 }
 
-/** The error `run()` rejects with when live tasks remain that can never run again. */
-export function deadlockError(k: Kernel): DeadlockError {
+/** The live tasks, as a `DeadlockError` lists them. */
+export function describeStuck(k: Kernel): StuckTask[] {
   const stuck: StuckTask[] = [];
   for (const t of k.tasks.values()) {
     if (t.alive) stuck.push({ tid: t.tid, name: t.name, status: t.status, waitingOn: describeWait(k, t) });
   }
-  return new DeadlockError(stuck);
+  return stuck;
 }

@@ -1,96 +1,85 @@
-import { NoSuchTaskError, TaskKilledError, describeValue } from "../errors.js";
+import { admitSyscall } from "../caps/gate.js";
+import { isThenable } from "../checks.js";
+import { runFork } from "../syscalls/fork.js";
 import type { Fork } from "../syscalls/fork.js";
-import type { Kill } from "../syscalls/kill.js";
-import type { Pause } from "../syscalls/pause.js";
+import { runGetTid } from "../syscalls/get-tid.js";
+import { runJoin, runRace, type Join, type Race } from "../syscalls/join.js";
+import { runKill, type Kill } from "../syscalls/kill.js";
+import { runSignal, type Pause } from "../syscalls/pause.js";
 import type { Resume } from "../syscalls/resume.js";
-import type { Sleep } from "../syscalls/sleep.js";
-import type { SubmitIO } from "../syscalls/submit-io.js";
+import { runRevoke, type Revoke } from "../syscalls/revoke.js";
+import { runSleep, type Sleep } from "../syscalls/sleep.js";
+import { runSubmitIO, type SubmitIO } from "../syscalls/submit-io.js";
 import { Kind, type Syscall } from "../syscalls/syscall.js";
-import type { Wait } from "../syscalls/wait.js";
+import { runWait, type Wait } from "../syscalls/wait.js";
 import { Context } from "./context.js";
-import { Deque } from "./deque.js";
+import type { Dispatched } from "./dispatched.js";
 import type { Kernel } from "./kernel.js";
-import { killTask, pauseTask, resumeTask } from "./signals.js";
 import type { Task } from "./task.js";
 
 /**
- * Carries out the syscall `task` yielded. Built-ins are dispatched by their kind code (one
- * monomorphic switch); anything else is a custom syscall and gets its own {@link Context}.
- * Syscalls that complete at once re-queue the task at the back of the ready queue (Order 3).
+ * Carries out the syscall `task` yielded. A monomorphic switch on the built-ins' kind codes calls
+ * into each syscall's own file; anything else is a custom syscall, which gets a {@link Context}.
  */
-export function dispatch(k: Kernel, task: Task, syscall: Syscall<unknown>): void {
+export function dispatch(k: Kernel, task: Task, syscall: Syscall<unknown>): Dispatched {
   k.events.syscall(task, syscall);
   if (task.budget !== null) {
     const over = charge(task, syscall);
-    if (over !== null) return k.wake(task, false, over);
+    if (over !== null) return k.answer(task, false, over);
   }
   switch (syscall._kind) {
     case Kind.GetTid:
-      return k.wake(task, true, task.tid);
+      return runGetTid(k, task);
     case Kind.Sleep:
-      return sleep(k, task, (syscall as Sleep).ms);
+      return runSleep(k, task, syscall as Sleep);
     case Kind.Fork:
-      return fork(k, task, syscall as Fork);
+      return runFork(k, task, syscall as Fork);
     case Kind.Wait:
-      return wait(k, task, (syscall as Wait).tid);
+      return runWait(k, task, syscall as Wait);
     case Kind.Kill:
-      return kill(k, task, syscall as Kill);
+      return runKill(k, task, syscall as Kill);
     case Kind.SubmitIO:
-      return k.io.submit(task, syscall as SubmitIO);
+      return runSubmitIO(k, task, syscall as SubmitIO);
     case Kind.Pause:
-      return signal(k, task, (syscall as Pause).tid, "pause");
+      return runSignal(k, task, (syscall as Pause).tid, "pause");
     case Kind.Resume:
-      return signal(k, task, (syscall as Resume).tid, "resume");
+      return runSignal(k, task, (syscall as Resume).tid, "resume");
+    case Kind.Join:
+      return runJoin(k, task, syscall as Join);
+    case Kind.Race:
+      return runRace(k, task, syscall as Race);
+    case Kind.Revoke:
+      return runRevoke(k, task, syscall as Revoke);
+    case Kind.Trusted:
+      return runCustom(k, task, syscall);
     default:
-      return custom(k, task, syscall);
+      if (task.caps !== null) {
+        try {
+          admitSyscall(task.caps, syscall, task);
+        } catch (error) {
+          return k.answer(task, false, error);
+        }
+      }
+      return runCustom(k, task, syscall);
   }
 }
 
-function sleep(k: Kernel, task: Task, ms: unknown): void {
-  if (typeof ms !== "number" || !(ms >= 0) || ms === Infinity) {
-    return k.wake(task, false, new RangeError(`sleep(ms) expects a finite number of ms >= 0, got ${describeValue(ms)}`));
-  }
-  k.sleep(task, ms);
-}
-
-function fork(k: Kernel, task: Task, syscall: Fork): void {
-  let child: Task;
+/** PyOS's `handle()`: the syscall answers through its context, now or from any later callback. */
+function runCustom(k: Kernel, task: Task, syscall: Syscall<unknown>): Dispatched {
+  const ctx = new Context(k, task, syscall);
+  const outcome = k.block(task, "syscall", ctx);
+  let returned: unknown;
   try {
-    child = k.create(syscall.target, syscall.options, task);
+    returned = syscall.handle(ctx);
   } catch (error) {
-    return k.wake(task, false, error);
+    ctx.failFromHandler(error, "threw");
+    return outcome;
   }
-  k.wake(task, true, child.tid);
-}
-
-function wait(k: Kernel, task: Task, tid: unknown): void {
-  if (tid === task.tid) return k.wake(task, false, new NoSuchTaskError(tid, "a task cannot wait on itself"));
-  const target = typeof tid === "number" ? k.tasks.get(tid) : undefined;
-  if (target === undefined) {
-    return k.wake(task, false, new NoSuchTaskError(tid, "no task has this tid: it never existed, or it ended and its exit record was freed"));
+  // An async handle: its rejection fails the syscall instead of reaching the host unhandled.
+  if (isThenable(returned)) {
+    Promise.resolve(returned).then(undefined, (error: unknown) => ctx.failFromHandler(error, "returned a promise that rejected"));
   }
-  if (!target.alive) {
-    if (target.parentTask !== task) {
-      return k.wake(task, false, new NoSuchTaskError(tid, `it has ended, and only its parent #${target.parent} may collect its result`));
-    }
-    // Only a failure needs marking as seen (an exited task would only allocate its extras).
-    if (target.status !== "exited") target.observed = true;
-    k.release(target);
-    return k.wake(task, target.status === "exited", target.result);
-  }
-  (target.waiters ??= new Deque<Task>(4)).push(task);
-  task.status = "waiting";
-  task.blockedOn = target;
-}
-
-function kill(k: Kernel, task: Task, syscall: Kill): void {
-  const tid = syscall.tid;
-  if (typeof tid !== "number" || !Number.isInteger(tid)) {
-    return k.wake(task, false, new TypeError(`kill(tid) expects an integer tid, got ${describeValue(tid)}`));
-  }
-  const target = k.tasks.get(tid);
-  const killed = target !== undefined && killTask(k, target, new TaskKilledError(target.tid, target.name, syscall.reason));
-  k.wake(task, true, killed);
+  return outcome;
 }
 
 /** Charges a syscall to the task's budget; the error of the budget it would exceed, or `null`. */
@@ -102,33 +91,14 @@ function charge(task: Task, syscall: Syscall<unknown>): Error | null {
     budget.charge("syscalls", 1, task.tid, task.name) ??
     (kind === Kind.Fork
       ? budget.charge("children", 1, task.tid, task.name)
-      : kind === Kind.SubmitIO
-        ? budget.charge("io", ioCount(syscall as SubmitIO), task.tid, task.name)
-        : null)
+      : kind === Kind.Race
+        ? budget.charge("children", (syscall as Race).targets.length, task.tid, task.name)
+        : kind === Kind.SubmitIO
+          ? budget.charge("io", ioCount(syscall as SubmitIO), task.tid, task.name)
+          : null)
   );
 }
 
 function ioCount(syscall: SubmitIO): number {
   return Array.isArray(syscall.ops) ? syscall.ops.length : 1;
-}
-
-function signal(k: Kernel, task: Task, tid: unknown, action: "pause" | "resume"): void {
-  if (typeof tid !== "number" || !Number.isInteger(tid)) {
-    return k.wake(task, false, new TypeError(`${action}(tid) expects an integer tid, got ${describeValue(tid)}`));
-  }
-  const target = k.tasks.get(tid);
-  const done = target !== undefined && (action === "pause" ? pauseTask(k, target) : resumeTask(k, target));
-  k.wake(task, true, done);
-}
-
-function custom(k: Kernel, task: Task, syscall: Syscall<unknown>): void {
-  const ctx = new Context(k, task, syscall);
-  task.status = "syscall";
-  task.blockedOn = ctx;
-  try {
-    syscall.handle(ctx);
-  } catch (error) {
-    if (ctx.pending) ctx.fail(error);
-    else k.events.reportError(error, `${syscall.constructor.name}.handle of task #${task.tid} threw after completing`);
-  }
 }

@@ -78,11 +78,12 @@ export interface KernelEvents {
   exited(task: Task): void;
   killed(task: Task, reason: Error): void;
   running(task: Task): void;
-  woken(task: Task, ok: boolean, value: unknown): void;
+  woken(task: Task, from: TaskStatus, ok: boolean, value: unknown): void;
   /** Whether an event has listeners: asked once per pass for the per-slice events. */
   wants(event: "run" | "wake"): boolean;
   syscall(task: Task, syscall: Syscall<unknown>): void;
   ioSubmitted(task: Task, seq: number, op: IoOp): void;
   ioCompleted(task: Task, completion: Completion): void;
-  reportError(error: unknown, source: string): void;
+  /** Emits `error`; `false` if nobody listens (then `run()` rejects with it). */
+  reportError(error: unknown, source: string): boolean;
 }

@@ -1,171 +1,212 @@
-import { checkOptionKeys, TimeoutError, describeValue } from "../errors.js";
-import { Syscall, releaseYielded } from "../syscalls/syscall.js";
-import type { Clock } from "./clock.js";
-import { VirtualClock } from "./clock.js";
-import type { Deadline, TimerSource } from "./deadlines.js";
-import { Clockwork } from "./clockwork.js";
-import { RunQueue } from "./run-queue.js";
-import { Resume, Task } from "./task.js";
-import { TaskTable, Time } from "./task-table.js";
-import { GeneratorPrototype, TASK_OPTIONS, badYield, claimGenerator, nativeNext, toGenerator, validName, validPriority } from "./target.js";
-import type { SchedulingPolicy, TaskOptions, TaskTarget } from "./types.js";
-import type { KernelEvents } from "./events.js";
-import { dispatch } from "./dispatch.js";
-import type { ContextHost } from "./context.js";
-import type { IoBridge } from "./io-bridge.js";
+import type { CapabilitySpec } from "../caps/cap-spec.js";
+import { revokeCap } from "../caps/gate.js";
+import { TaskKilledError, TimeoutError } from "../errors.js";
+import type { IoRingOptions } from "../io/types.js";
+import { Syscall } from "../syscalls/syscall.js";
+import type { Clock } from "../time/clock.js";
+import { Timers, type Deadline, type TimerSource } from "../time/timers.js";
 import { Budget } from "./budget.js";
-import { killTask, unblock } from "./signals.js";
+import type { ContextHost } from "./context.js";
+import { Deque } from "./deque.js";
+import { dispatch } from "./dispatch.js";
+import { Dispatched } from "./dispatched.js";
+import type { KernelEvents } from "./events.js";
+import { IoBridge } from "./io-bridge.js";
+import { RunLoop } from "./run-loop.js";
+import { Resume, Task, type Waiter } from "./task.js";
+import { TaskTable, Time } from "./task-table.js";
+import { claimGenerator, GeneratorPrototype, readTaskOptions, toGenerator } from "./target.js";
+import type { SchedulingPolicy, TaskOptions, TaskStatus, TaskTarget } from "./types.js";
 
-/** Slices between clock samples; time in between is shared evenly among those slices. */
-const SAMPLE = 64;
+/** Statuses a waker may end: the task waits on something. */
+function isBlocked(status: TaskStatus): boolean {
+  return status === "sleeping" || status === "waiting" || status === "io" || status === "syscall";
+}
 
 /**
- * The kernel proper: task table, ready queue, timer heaps, and the run loop. Internal; the
- * public face is `Scheduler`. Wakers only enqueue; only {@link Kernel.drive} resumes generators.
+ * The kernel: the task table, the task state machine, timers and I/O. Internal; the public face
+ * is `Scheduler`. A task's `status`, `mode` and `send` change only here, through a few
+ * transitions that check the state they leave: `#enqueue` (the only way into the ready queue),
+ * `answer` and `wake` (a syscall's result), `block`, `kill`, `pause`/`resume`, and `#finish`.
+ * Wakers only enqueue; only the {@link RunLoop} resumes generators.
  */
 export class Kernel implements TimerSource, ContextHost {
-  readonly ready = new RunQueue<Task>();
+  readonly clock: Clock;
+  readonly events: KernelEvents;
   readonly tasks = new TaskTable<Task>();
-  /** Sleepers, deadlines and the one host timer. */
-  readonly time: Clockwork;
-  /** Failed tasks nobody has observed yet; `run()` rejects with the first. */
-  readonly failures: Task[] = [];
-  readonly virtual: boolean;
-  io!: IoBridge;
+  readonly timers: Timers<Task>;
+  readonly io: IoBridge;
+  readonly loop: RunLoop;
+  /** Custom syscalls pending on something other than the clock (API.md, Order 7). */
   externalSyscalls = 0;
-  live = 0;
-  nextTid = 1;
-  /** Whether anyone listens to slice starts / wake-ups; refreshed once per pass. */
-  traceRun = false;
-  traceWake = false;
-  /** Picks among ready tasks instead of FIFO (seeded exploration); `null` is FIFO. */
-  policy: SchedulingPolicy | null = null;
-  readonly #readyTids: number[] = [];
-  /** Set while `drive` runs: re-entry is refused. */
-  driving = false;
+  #live = 0;
+  #nextTid = 1;
+  /** Unobserved failures (tasks) and unreported callback errors of the current run, in order. */
+  #problems: (Task | { error: unknown })[] = [];
 
-  #lastNow: number;
-  #recent: (Task | null)[] = new Array<Task | null>(SAMPLE).fill(null);
-  #recentCount = 0;
-  /** Called by wakers when the loop may be idle-waiting. */
-  poke: () => void = () => {};
-
-  constructor(
-    readonly clock: Clock,
-    readonly events: KernelEvents,
-  ) {
-    this.virtual = clock instanceof VirtualClock;
-    this.time = new Clockwork(clock);
-    this.#lastNow = clock.now();
+  constructor(clock: Clock, events: KernelEvents, ring: IoRingOptions | undefined, policy: SchedulingPolicy | null, hostTurnMs: number) {
+    this.clock = clock;
+    this.events = events;
+    this.timers = new Timers<Task>(clock, (error) => this.report(error, "a timer callback threw"), () => this.loop.poke());
+    this.loop = new RunLoop(this, policy, hostTurnMs);
+    this.io = new IoBridge(this, ring);
   }
 
   now(): number {
     return this.clock.now();
   }
 
-  /** The clock as last sampled: cheap, and exact on a virtual clock. */
-  get approxNow(): number {
-    return this.#lastNow;
+  get live(): number {
+    return this.#live;
   }
 
-  // ---- tasks -------------------------------------------------------------------------------
+  /** Work pending outside the clock: I/O handlers and custom syscalls (API.md, Order 7). */
+  get externalPending(): number {
+    return this.io.externalPending + this.externalSyscalls;
+  }
 
+  // ---- birth -------------------------------------------------------------------------------
+
+  /** Makes a task and queues it. Throws (creating nothing) for a bad target or option. */
   create(target: TaskTarget, options: TaskOptions | undefined, parent: Task | null): Task {
+    const o = readTaskOptions(options, target, parent);
     const gen = toGenerator(target);
-    if (options !== undefined) {
-      if (options === null || typeof options !== "object") {
-        throw new TypeError(`task options must be an object like { name: "worker" }, got ${describeValue(options)}`);
-      }
-      checkOptionKeys(options, TASK_OPTIONS, "task");
-    }
-    const name = validName(options?.name, target);
-    const priority = validPriority(options?.priority, parent);
-    const limit = options?.timeLimit;
-    if (limit !== undefined && (typeof limit !== "number" || !(limit >= 0) || !Number.isFinite(limit))) {
-      throw new RangeError(`timeLimit must be a finite number of ms >= 0, got ${describeValue(limit)}`);
-    }
-    const limits = options?.budget === undefined ? parent?.budget?.remaining() : Budget.validate(options.budget);
-    // A task forked during a pass on a real clock is stamped with the pass's sample, as its start
-    // will be: a clock read costs more than much of a fork. A time limit still reads the clock,
-    // so that it never runs out early; a virtual clock is exact and cheap to read.
-    const now = this.driving && !this.virtual && limit === undefined ? this.#lastNow : this.clock.now();
-    const task = new Task(this.nextTid++, name, gen, priority, parent);
+    const now = this.loop.stampNow(o.timeLimit !== undefined);
+    const task = new Task(this.#nextTid++, o.name, gen, o.priority, parent);
     claimGenerator(target, gen, task.tid);
     task.native = GeneratorPrototype.isPrototypeOf(gen);
+    // A child without a budget of its own shares its parent's: its charges go up the tree, and
+    // the budget that runs out is named, with its own limit.
+    const limits = o.budget ?? (parent?.budget != null ? {} : undefined);
     if (limits !== undefined) task.budget = new Budget(limits, parent?.budget ?? null, task.tid, task.name);
+    if (o.scoped) task.scoped = true;
+    if (o.caps !== null) task.caps = o.caps;
+    if (o.cwd !== undefined) task.cwd = o.cwd;
     this.tasks.add(task.tid, task);
     this.tasks.setTime(task.tid, Time.Created, now);
-    this.live++;
+    this.#live++;
     parent?.addChild(task);
+    const limit = o.timeLimit;
     if (limit !== undefined) {
-      task.timeLimit = this.addDeadline(now + limit, () => {
+      task.timeLimit = this.timers.addDeadline(now + limit, () => {
         task.timeLimit = null;
-        killTask(this, task, new TimeoutError(`task #${task.tid} "${task.name}" ran out of its time limit of ${limit} ms`, limit, task.tid, task.name));
+        this.kill(task, new TimeoutError(`task #${task.tid} "${task.name}" ran out of its time limit of ${limit} ms`, limit, task.tid, task.name));
       });
     }
+    this.#enqueue(task);
     this.events.spawned(task, now);
-    this.enqueue(task);
+    this.loop.poke();
     return task;
   }
 
-  enqueue(task: Task): void {
+  // ---- transitions -------------------------------------------------------------------------
+
+  /** Into the ready queue (or `paused`, for a paused task): from new, running or blocked. */
+  #enqueue(task: Task): void {
     if (task.paused) {
       task.status = "paused";
-      this.leaveQueue(task);
+      this.loop.leaveQueue(task);
       return;
     }
-    if (task.off) {
-      task.off = false;
-      this.tasks.addTime(task.tid, Time.Blocked, this.timingNow);
-    }
+    this.loop.rejoin(task);
     task.status = "ready";
-    this.ready.push(task);
+    this.loop.push(task);
   }
 
-  /** Starts a stretch of blocked (or paused) time, ended by `enqueue`. */
-  leaveQueue(task: Task): void {
-    if (task.off) return;
-    task.off = true;
-    this.tasks.addTime(task.tid, Time.Blocked, -this.timingNow);
+  /** Sets what the task's next resume passes in; a kill under way wins (its resume is `return()`). */
+  #setResume(task: Task, ok: boolean, value: unknown): void {
+    if (task.mode === Resume.Return) return;
+    task.mode = ok ? Resume.Next : Resume.Throw;
+    task.send = value;
+  }
+
+  /** A syscall completed at once, during the task's slice: its result, for {@link Dispatched.Done}. */
+  answer(task: Task, ok: boolean, value: unknown): Dispatched {
+    this.#setResume(task, ok, value);
+    if (this.loop.traceWake) this.events.woken(task, "running", ok, value);
+    return Dispatched.Done;
+  }
+
+  /** Running → blocked on `on`, for {@link Dispatched.Blocked}. */
+  block(task: Task, status: "sleeping" | "waiting" | "io" | "syscall", on: unknown): Dispatched {
+    task.status = status;
+    task.blockedOn = on;
+    return Dispatched.Blocked;
   }
 
   /**
-   * The time of a task's timing events and `ps()`: during a pass, the sample that running time is
-   * shared up to; outside the loop (a wake from a callback, a pause), the clock.
+   * Blocked → ready with the syscall's result. Only enqueues. A task that is not blocked (woken
+   * already, killed, ended) is left alone and `false` returned: no task is ever queued twice.
    */
-  get timingNow(): number {
-    return this.driving ? this.#lastNow : this.clock.now();
-  }
-
-  /** Wakes a blocked task with a value or an error. Only enqueues. */
-  wake(task: Task, ok: boolean, value: unknown): void {
-    if (this.traceWake) this.events.woken(task, ok, value);
+  wake(task: Task, ok: boolean, value: unknown, onDiscard: ((value: unknown) => void) | null = null): boolean {
+    const from = task.status;
+    if (!isBlocked(from)) return false;
     task.blockedOn = null;
-    task.send = value;
-    // A pending kill wins: the task's next resume is `return()`.
-    if (task.mode !== Resume.Return) task.mode = ok ? Resume.Next : Resume.Throw;
-    this.enqueue(task);
+    this.#setResume(task, ok, value);
+    if (onDiscard !== null && task.mode !== Resume.Return) task.onDiscard = onDiscard;
+    this.#enqueue(task);
+    if (this.loop.traceWake) this.events.woken(task, from, ok, value);
+    return true;
   }
 
-  readonly #wakeSleeper = (task: Task): void => this.wake(task, true, undefined);
-
-  /** A custom syscall completed, maybe from a callback outside the loop. */
-  settleSyscall(task: Task, ok: boolean, value: unknown): void {
-    this.wake(task, ok, value);
-    this.poke();
+  /** After the slice in which a syscall blocked the task: a kill during that slice takes it off again. */
+  afterBlock(task: Task): void {
+    if (!isBlocked(task.status)) return; // woken during its own slice
+    this.loop.leaveQueue(task);
+    if (task.mode === Resume.Return) {
+      this.#unblock(task);
+      this.#enqueue(task);
+    }
   }
 
-  /** Ends a task: record, waiters, children, handle, events. */
-  end(task: Task, status: "exited" | "failed" | "killed", result: unknown): void {
+  /** After a slice whose syscall completed at once, or a bare `yield`. */
+  requeue(task: Task): void {
+    if (task.status === "running") this.#enqueue(task);
+  }
+
+  /** The generator is done (returned or threw): record, waiters, children, handle, events. */
+  finish(task: Task, threw: boolean, result: unknown): void {
+    if (task.gen === null) return;
+    // A kill that the generator honoured ends it `killed`; a `finally` that threw replaces the kill.
+    const status = threw ? "failed" : task.killError !== null ? "killed" : "exited";
+    const value = !threw && task.killError !== null ? task.killError : result;
     task.status = status;
-    task.send = result;
+    task.send = value;
     task.gen = null;
-    this.live--;
-    if (task.timeLimit !== null) this.cancelDeadline(task.timeLimit);
+    task.blockedOn = null;
+    task.onDiscard = null;
+    this.#live--;
+    if (task.timeLimit !== null) this.timers.cancelDeadline(task.timeLimit);
     task.timeLimit = null;
-    // Children: ended ones lose their records with us; live ones are orphaned.
+    this.#releaseChildren(task);
+    const parent = task.parentTask;
+    if (parent === null) this.tasks.delete(task.tid);
+    // The `exit` event comes before its waiters' wake-ups: a listener never sees a task that has
+    // ended in the kernel but not yet in the events.
+    this.events.exited(task);
+    const waiters = task.waiters;
+    task.waiters = null;
+    if (waiters !== null) {
+      for (let w = waiters.shift(); w !== undefined; w = waiters.shift()) {
+        if (!(w instanceof Task)) {
+          w.ended(task);
+          continue;
+        }
+        task.observed = true;
+        if (w === parent) this.release(task);
+        this.wake(w, status === "exited", value);
+      }
+    }
+    if (status === "failed" && !task.observed) this.#problems.push(task);
+    task.handle?.settle(task);
+    task.handle = null;
+  }
+
+  /** Children of an ended task: ended ones lose their records; live ones are orphaned (killed first, if it was scoped). */
+  #releaseChildren(task: Task): void {
     for (let c = task.firstChild; c !== null; ) {
       const next = c.nextSibling;
+      if (c.alive && task.scoped) this.kill(c, new TaskKilledError(c.tid, c.name, `its scope, task #${task.tid} "${task.name}", ended`));
       c.prevSibling = c.nextSibling = null;
       if (c.alive) c.orphan();
       else {
@@ -175,21 +216,6 @@ export class Kernel implements TimerSource, ContextHost {
       c = next;
     }
     task.clearChildren();
-    const parent = task.parentTask;
-    if (parent === null) this.tasks.delete(task.tid);
-    const waiters = task.waiters;
-    task.waiters = null;
-    if (waiters !== null && waiters.size > 0) {
-      task.observed = true;
-      for (let w = waiters.shift(); w !== undefined; w = waiters.shift()) {
-        if (w === parent) this.release(task);
-        this.wake(w, status === "exited", result);
-      }
-    }
-    if (status === "failed" && !task.observed) this.failures.push(task);
-    task.handle?.settle(task);
-    task.handle = null;
-    this.events.exited(task);
   }
 
   /** Frees the exit record of an ended child its parent has collected. */
@@ -199,143 +225,149 @@ export class Kernel implements TimerSource, ContextHost {
     this.tasks.delete(child.tid);
   }
 
-  // ---- the run loop ------------------------------------------------------------------------
+  addWaiter(target: Task, waiter: Waiter): void {
+    (target.waiters ??= new Deque<Waiter>(4)).push(waiter);
+  }
+
+  // ---- signals -----------------------------------------------------------------------------
+
+  /** Starts killing `task` and its live descendants; `false` if it ended or is already dying. */
+  kill(task: Task, error: TaskKilledError): boolean {
+    if (!task.alive || task.killError !== null) return false;
+    task.killError = error;
+    if (task.timeLimit !== null) this.timers.cancelDeadline(task.timeLimit);
+    task.timeLimit = null;
+    const wasPaused = task.paused;
+    task.paused = false;
+    const discard = task.onDiscard;
+    const discarded = task.mode === Resume.Next ? task.send : undefined;
+    task.onDiscard = null;
+    task.mode = Resume.Return;
+    task.send = undefined;
+    if (isBlocked(task.status) || (wasPaused && task.status === "paused")) {
+      this.#unblock(task);
+      this.#enqueue(task);
+    }
+    // A message handed to the task that it will now never take goes back where it came from.
+    if (discard !== null) {
+      try {
+        discard(discarded);
+      } catch (e) {
+        this.report(e, `returning the value of killed task #${task.tid} "${task.name}"`);
+      }
+    }
+    this.events.killed(task, error);
+    for (let c = task.firstChild; c !== null; c = c.nextSibling) {
+      if (c.alive) this.kill(c, new TaskKilledError(c.tid, c.name, `parent #${task.tid} was killed`));
+    }
+    this.loop.poke();
+    return true;
+  }
 
   /**
-   * THE RUN LOOP. Each pass fires due timers, flushes and reaps I/O, then runs the tasks that
-   * were ready when it began. Returns when nothing is ready, or when the host clock passes
-   * `until` (so `run()` can give the host event loop a turn).
+   * Removes `cap` from `task` and its live descendants, and cancels their ops in flight that their
+   * capabilities no longer allow. Throws a `TypeError` for a malformed `cap`; `false` if ended.
    */
-  drive(hostClock: Clock | null, until: number): void {
-    if (this.driving) throw new Error("the scheduler loop is already running: run() and runSync() cannot be re-entered from a task or listener");
-    this.driving = true;
-    try {
-      this.sample();
-      for (;;) {
-        this.traceRun = this.events.wants("run");
-        this.traceWake = this.events.wants("wake");
-        this.time.fireDue(this.#lastNow, this.#wakeSleeper);
-        this.io.flush();
-        let n = this.ready.size;
-        if (n === 0) return;
-        if (this.policy === null) while (n-- > 0) this.step(this.ready.shift()!);
-        else while (n-- > 0 && this.ready.size > 0) this.step(this.#pick(this.policy));
-        this.io.flush();
-        // One clock read per pass (on the default real clock, also the host's): it closes this
-        // pass's running time and is the next pass's time.
-        this.sample();
-        if (hostClock !== null && (hostClock === this.clock ? this.#lastNow : hostClock.now()) >= until) return;
+  revoke(task: Task | undefined, cap: CapabilitySpec): boolean {
+    revokeCap(null, cap); // validates before anything changes
+    if (task === undefined || !task.alive) return false;
+    const capability = typeof cap === "string" ? cap : JSON.stringify(cap);
+    const visit = (t: Task): void => {
+      t.caps = revokeCap(t.caps, cap);
+      this.io.recheck(t, capability);
+      for (let c = t.firstChild; c !== null; c = c.nextSibling) if (c.alive) visit(c);
+    };
+    visit(task);
+    this.loop.poke();
+    return true;
+  }
+
+  /** Pauses `task`: it is not scheduled until {@link resume}. `false` if ended, dying or paused. */
+  pause(task: Task): boolean {
+    if (!task.alive || task.paused || task.killError !== null) return false;
+    task.paused = true;
+    // Ready: out of the queue now. Running or blocked: the flag parks it when it is next queued.
+    if (task.status === "ready" && this.loop.remove(task)) {
+      task.status = "paused";
+      this.loop.leaveQueue(task);
+    }
+    return true;
+  }
+
+  /** Lets a paused task run again; if it was woken meanwhile it is queued now. */
+  resume(task: Task): boolean {
+    if (!task.alive || !task.paused) return false;
+    task.paused = false;
+    if (task.status === "paused") this.#enqueue(task);
+    this.loop.poke();
+    return true;
+  }
+
+  /** Takes a blocked task off whatever it waits on. */
+  #unblock(task: Task): void {
+    switch (task.status) {
+      case "sleeping":
+        this.timers.sleepers.remove(task);
+        break;
+      case "waiting": {
+        const on = task.blockedOn as { dropWaiter?(): void } | Task;
+        if (on instanceof Task) on.waiters?.remove(task);
+        else on.dropWaiter?.();
+        break;
       }
-    } finally {
-      this.driving = false;
-      if (this.#recentCount > 0) this.sample();
+      case "io":
+        this.io.abandon(task);
+        break;
+      case "syscall":
+        (task.blockedOn as { drop(): void }).drop();
+        break;
     }
-  }
-
-  #pick(policy: SchedulingPolicy): Task {
-    const count = this.ready.topCount();
-    const k = policy.pick(count, this.ready.topTids(this.#readyTids));
-    if (!Number.isInteger(k) || k < 0 || k >= count) {
-      throw new RangeError(`scheduling policy pick(${count}) returned ${describeValue(k)}: return an integer in [0, ${count})`);
-    }
-    return this.ready.takeAt(k)!;
-  }
-
-  /** Runs one slice of `task`: resume it, then act on what it yielded. */
-  step(task: Task): void {
-    const gen = task.gen!;
-    task.status = "running";
-    if (task.switches++ === 0) this.tasks.setTime(task.tid, Time.Started, this.#lastNow);
-    if (this.traceRun) this.events.running(task);
-    let r: IteratorResult<unknown, unknown>;
-    try {
-      const mode = task.mode;
-      const send = task.send;
-      task.send = undefined;
-      task.mode = Resume.Next;
-      r =
-        mode !== Resume.Next
-          ? mode === Resume.Throw
-            ? gen.throw(send)
-            : gen.return(undefined)
-          : task.native
-            ? nativeNext.call(gen, send)
-            : gen.next(send);
-    } catch (error) {
-      this.#sliceDone(task);
-      return this.#ended(task, "failed", error);
-    }
-    this.#sliceDone(task);
-    if (r.done === true) return this.#ended(task, "exited", r.value);
-    const value = r.value;
-    if (value === undefined) this.enqueue(task);
-    else if (value instanceof Syscall) {
-      releaseYielded(r);
-      dispatch(this, task, value);
-      this.#afterSyscall(task);
-    } else this.wake(task, false, badYield(task, value));
-  }
-
-  /** The generator finished: as it says, unless a kill is under way, which wins. */
-  #ended(task: Task, status: "exited" | "failed", result: unknown): void {
-    if (task.killError !== null) this.end(task, "killed", task.killError);
-    else this.end(task, status, result);
-  }
-
-  /** If the syscall blocked the task, its blocked time starts; if it was also killed during its slice (by a listener or a handler), it dies now. */
-  #afterSyscall(task: Task): void {
-    if (task.status === "ready") return;
-    this.leaveQueue(task);
-    if (task.mode === Resume.Return && unblock(this, task)) this.enqueue(task);
-  }
-
-  #sliceDone(task: Task): void {
-    this.#recent[this.#recentCount++] = task;
-    if (this.#recentCount === SAMPLE) this.sample();
-  }
-
-  /** Reads the clock and shares the time since the last read among the slices run since. */
-  sample(): void {
-    const now = this.clock.now();
-    const n = this.#recentCount;
-    if (n > 0) {
-      const share = (now - this.#lastNow) / n;
-      const recent = this.#recent;
-      for (let i = 0; i < n; i++) {
-        const task = recent[i]!;
-        task.timeRunning += share;
-        recent[i] = null;
-        if (task.budget !== null && share > 0 && task.alive) {
-          const over = task.budget.chargeRunTime(share, task.tid, task.name);
-          if (over !== null) killTask(this, task, over);
-        }
-      }
-      this.#recentCount = 0;
-    }
-    this.#lastNow = now;
+    task.blockedOn = null;
   }
 
   // ---- timers ------------------------------------------------------------------------------
 
   addDeadline(at: number, fire: () => void): Deadline {
-    const d = this.time.addDeadline(at, fire);
-    this.poke();
+    const d = this.timers.addDeadline(at, fire);
+    this.loop.poke();
     return d;
   }
 
   cancelDeadline(deadline: Deadline): void {
-    this.time.cancelDeadline(deadline);
+    this.timers.cancelDeadline(deadline);
   }
 
-  sleep(task: Task, ms: number): void {
-    // A fresh read, not the pass's sample: that may be a whole sample window old on a real
-    // clock, and a deadline measured from it could end the sleep early.
-    task.status = "sleeping";
-    this.time.addSleeper(task, this.clock.now() + ms);
+  /** A custom syscall completed, maybe from a callback outside the loop. */
+  settleSyscall(task: Task, ok: boolean, value: unknown, onDiscard: ((value: unknown) => void) | null = null): void {
+    this.wake(task, ok, value, onDiscard);
+    this.loop.poke();
   }
 
-  /** Work pending outside the clock: I/O handlers and custom syscalls (API.md Order 7). */
-  get externalPending(): number {
-    return this.io.externalPending + this.externalSyscalls;
+  // ---- failures ----------------------------------------------------------------------------
+
+  /** A callback threw: through the `error` event, or kept for `run()` if nobody listens. */
+  report(error: unknown, source: string): void {
+    if (!this.events.reportError(error, source)) this.#problems.push({ error });
+  }
+
+  /** The errors `run()` rejects with, in the order they happened; clears them. */
+  takeProblems(): unknown[] {
+    const out: unknown[] = [];
+    for (const p of this.#problems) {
+      if (!(p instanceof Task)) out.push(p.error);
+      else if (!p.observed) out.push(p.result);
+    }
+    this.#problems = [];
+    return out;
+  }
+
+  /** Whether `value` is a syscall this kernel can run (see {@link Syscall}). */
+  static isSyscall(value: object): value is Syscall<unknown> {
+    return value instanceof Syscall;
+  }
+
+  /** Runs the syscall `task` yielded (see dispatch.ts). */
+  dispatch(task: Task, syscall: Syscall<unknown>): Dispatched {
+    return dispatch(this, task, syscall);
   }
 }

@@ -6,13 +6,23 @@ export interface Runnable {
   priority: number;
 }
 
+interface Level<T> {
+  priority: number;
+  queue: Deque<T>;
+}
+
+/** Empty levels kept for reuse, so tasks moving between a few priorities allocate nothing. */
+const SPARE_LEVELS = 4;
+
 /**
- * The ready queue: one FIFO {@link Deque} per priority level, highest level first.
- * Levels are kept sorted; with a single level in use, `shift` is one deque shift.
+ * A ready queue: one FIFO {@link Deque} per priority in use, highest first. A level is dropped
+ * as soon as it empties (kept as a spare for reuse), so the levels scanned are only those with
+ * tasks: a program that once used many priorities does not pay for them on every switch.
  */
 export class RunQueue<T extends Runnable> {
-  /** Sorted by priority, descending. */
-  #levels: { priority: number; queue: Deque<T> }[] = [];
+  /** Non-empty levels, sorted by priority, descending. */
+  #levels: Level<T>[] = [];
+  #spare: Level<T>[] = [];
   #size = 0;
 
   get size(): number {
@@ -23,63 +33,75 @@ export class RunQueue<T extends Runnable> {
     const levels = this.#levels;
     // Common case: everything at one priority, found at index 0.
     const first = levels[0];
-    if (first !== undefined && first.priority === task.priority) {
-      first.queue.push(task);
-    } else {
-      this.#level(task.priority).push(task);
-    }
+    if (first !== undefined && first.priority === task.priority) first.queue.push(task);
+    else this.#level(task.priority).queue.push(task);
     this.#size++;
   }
 
   shift(): T | undefined {
     if (this.#size === 0) return undefined;
-    const levels = this.#levels;
-    for (let i = 0; i < levels.length; i++) {
-      const q = levels[i].queue;
-      if (q.size > 0) {
-        this.#size--;
-        return q.shift();
-      }
-    }
-    return undefined;
+    const top = this.#levels[0];
+    const task = top.queue.shift()!;
+    this.#size--;
+    if (top.queue.size === 0) this.#drop(0);
+    return task;
   }
 
-  /**
-   * For scheduling policies: how many tasks wait at the highest non-empty priority, and taking
-   * the `k`-th of them (FIFO order), so a policy never breaks the priority rule.
-   */
+  /** Priority levels in use (each has a task). */
+  get levelCount(): number {
+    return this.#levels.length;
+  }
+
+  /** The highest priority with a task, or `-Infinity`. */
+  get topPriority(): number {
+    return this.#size === 0 ? -Infinity : this.#levels[0].priority;
+  }
+
+  /** Moves every task of `other` here, each ahead of the tasks of its priority already here. */
+  prepend(other: RunQueue<T>): void {
+    for (const level of other.#levels) {
+      const mine = this.#level(level.priority).queue;
+      const moved: T[] = [];
+      for (let t = level.queue.shift(); t !== undefined; t = level.queue.shift()) moved.push(t);
+      for (let i = moved.length - 1; i >= 0; i--) mine.unshift(moved[i]);
+      this.#size += moved.length;
+    }
+    while (other.#levels.length > 0) other.#drop(0);
+    other.#size = 0;
+  }
+
+  /** How many tasks wait at the highest priority (for scheduling policies, which choose among them). */
   topCount(): number {
-    for (const level of this.#levels) if (level.queue.size > 0) return level.queue.size;
-    return 0;
+    return this.#size === 0 ? 0 : this.#levels[0].queue.size;
   }
 
   /** Fills `out` with the tids of the tasks {@link topCount} counts, in FIFO order. */
   topTids(out: number[]): number[] {
     out.length = 0;
-    for (const level of this.#levels) {
-      if (level.queue.size === 0) continue;
-      for (const task of level.queue) out.push(task.tid);
-      break;
-    }
+    if (this.#size > 0) for (const task of this.#levels[0].queue) out.push(task.tid);
     return out;
   }
 
+  /** Takes the `k`-th task (FIFO order) of the highest priority. */
   takeAt(k: number): T | undefined {
-    for (const level of this.#levels) {
-      if (level.queue.size === 0) continue;
-      const task = level.queue.removeAt(k);
-      if (task !== undefined) this.#size--;
-      return task;
-    }
-    return undefined;
+    if (this.#size === 0) return undefined;
+    const top = this.#levels[0];
+    const task = top.queue.removeAt(k);
+    if (task === undefined) return undefined;
+    this.#size--;
+    if (top.queue.size === 0) this.#drop(0);
+    return task;
   }
 
+  /** Removes `task` if queued here; O(tasks at its priority), for rare paths (pause). */
   remove(task: T): boolean {
-    for (const level of this.#levels) {
-      if (level.priority === task.priority && level.queue.remove(task)) {
-        this.#size--;
-        return true;
-      }
+    const levels = this.#levels;
+    for (let i = 0; i < levels.length; i++) {
+      if (levels[i].priority !== task.priority) continue;
+      if (!levels[i].queue.remove(task)) return false;
+      this.#size--;
+      if (levels[i].queue.size === 0) this.#drop(i);
+      return true;
     }
     return false;
   }
@@ -88,13 +110,19 @@ export class RunQueue<T extends Runnable> {
     for (const level of this.#levels) yield* level.queue;
   }
 
-  #level(priority: number): Deque<T> {
+  #level(priority: number): Level<T> {
     const levels = this.#levels;
     let i = 0;
     while (i < levels.length && levels[i].priority > priority) i++;
-    if (i < levels.length && levels[i].priority === priority) return levels[i].queue;
-    const queue = new Deque<T>();
-    levels.splice(i, 0, { priority, queue });
-    return queue;
+    if (i < levels.length && levels[i].priority === priority) return levels[i];
+    const level = this.#spare.pop() ?? { priority, queue: new Deque<T>() };
+    level.priority = priority;
+    levels.splice(i, 0, level);
+    return level;
+  }
+
+  #drop(i: number): void {
+    const [level] = this.#levels.splice(i, 1);
+    if (this.#spare.length < SPARE_LEVELS) this.#spare.push(level);
   }
 }

@@ -1,17 +1,17 @@
 import { EventEmitter } from "eventemitter3";
 // The non-secure generator needs no `crypto` import, so the core stays platform-neutral.
 import { nanoid } from "nanoid/non-secure";
-import { TaskKilledError, checkOptionKeys, describeValue } from "../errors.js";
+import { checkOptionKeys, describeValue } from "../checks.js";
+import { TaskKilledError } from "../errors.js";
+import type { CapabilitySpec } from "../caps/cap-spec.js";
 import type { IoRing } from "../io/io-ring.js";
-import type { Completion, IoOp, IoRingOptions } from "../io/types.js";
-import type { Syscall } from "../syscalls/syscall.js";
-import { RealClock, type Clock, type VirtualClock } from "./clock.js";
-import type { KernelEvents, SchedulerEvents } from "./events.js";
+import type { IoRingOptions } from "../io/types.js";
+import { RealClock, checkClock, type Clock } from "../time/clock.js";
+import { describeWait } from "./describe.js";
+import type { SchedulerEvents } from "./events.js";
 import { TaskHandle } from "./handle.js";
-import { IoBridge } from "./io-bridge.js";
 import { Kernel } from "./kernel.js";
-import { killTask, pauseTask, resumeTask } from "./signals.js";
-import { deadlockError, describeWait } from "./describe.js";
+import { kernelEvents } from "./scheduler-events.js";
 import type { Task } from "./task.js";
 import type { SchedulingPolicy, TaskInfo, TaskOptions, TaskTarget } from "./types.js";
 
@@ -38,32 +38,25 @@ export interface SchedulerOptions {
   policy?: SchedulingPolicy;
 }
 
-const hostTurn: () => Promise<void> =
-  typeof globalThis.setImmediate === "function"
-    ? () => new Promise((resolve) => globalThis.setImmediate(resolve))
-    : () => new Promise((resolve) => setTimeout(resolve, 0));
-
 /**
- * A PyOS-style scheduler: tasks are generators that yield syscalls; a ready queue (FIFO per
- * priority), a sleep heap, per-task wait queues and an I/O ring decide who runs next.
- * It is an eventemitter3 `EventEmitter` of {@link SchedulerEvents}.
+ * Options of {@link Scheduler.run}.
  *
  * @example
  * ```ts
- * const sched = new Scheduler();
- * const t = sched.spawn(function* () { yield* sleep(10); return "done"; });
- * await sched.run();
- * await t.done; // "done"
+ * const serving = sched.run({ keepAlive: true }); // a server: spawn tasks at any time
+ * sched.stop();
+ * await serving;
  * ```
  */
+export interface RunOptions {
+  /** Keep serving when no task is left, until {@link Scheduler.stop}; no deadlock is reported while serving. */
+  keepAlive?: boolean;
+}
+
 export class Scheduler extends EventEmitter<SchedulerEvents> {
   /** A unique id of this scheduler, for logs and traces. */
   readonly id: string = nanoid();
   readonly #k: Kernel;
-  readonly #hostClock: Clock;
-  readonly #hostTurnMs: number;
-  #running = false;
-  #listenerErrors: unknown[] = [];
 
   constructor(options: SchedulerOptions = {}) {
     super();
@@ -71,24 +64,16 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
       throw new TypeError(`Scheduler options must be an object, got ${describeValue(options)}`);
     }
     checkOptionKeys(options, ["clock", "ring", "hostTurnMs", "policy"], "Scheduler");
-    const clock = options.clock ?? new RealClock();
-    if (typeof clock.now !== "function" || typeof clock.setTimer !== "function" || typeof clock.clearTimer !== "function") {
-      throw new TypeError(`options.clock must implement now(), setTimer() and clearTimer(), got ${describeValue(clock)}`);
-    }
+    const clock = options.clock === undefined ? new RealClock() : checkClock(options.clock, "options.clock");
     const turn = options.hostTurnMs ?? 4;
     if (typeof turn !== "number" || !(turn > 0) || !Number.isFinite(turn)) {
       throw new RangeError(`options.hostTurnMs must be a finite number of ms > 0, got ${describeValue(turn)}`);
     }
-    this.#hostTurnMs = turn;
-    this.#hostClock = clock instanceof RealClock ? clock : new RealClock();
-    this.#k = new Kernel(clock, this.#hooks());
-    this.#k.io = new IoBridge(this.#k, options.ring);
-    if (options.policy !== undefined) {
-      if (typeof options.policy?.pick !== "function") {
-        throw new TypeError(`options.policy must have a pick(count) method, got ${describeValue(options.policy)}`);
-      }
-      this.#k.policy = options.policy;
+    const policy = options.policy ?? null;
+    if (policy !== null && typeof policy?.pick !== "function") {
+      throw new TypeError(`options.policy must have a pick(count, ready) method, got ${describeValue(options.policy)}`);
     }
+    this.#k = new Kernel(clock, kernelEvents(this, () => this.#k), options.ring, policy, turn);
   }
 
   /** The scheduler's I/O ring: register handlers for your op types on it. */
@@ -106,44 +91,20 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
    * arguments; a non-generator throws a `TypeError` here.
    */
   spawn<T>(target: TaskTarget<T>, options?: TaskOptions): TaskHandle<T> {
-    const task = this.#k.create(target, options, null);
-    this.#k.poke();
-    return new TaskHandle<T>(task);
+    return new TaskHandle<T>(this.#k.create(target, options, null));
   }
 
   /**
-   * Runs until no task remains. Rejects with the first unobserved failure, or with a
-   * `DeadlockError` when tasks remain that can never run again. Throws if already running.
+   * Runs until no task remains. Rejects with every unobserved failure of the run (one as itself,
+   * several as an `AggregateError`, a `DeadlockError` last when tasks remain that can never run
+   * again). Throws if already running. With `keepAlive`, serves until {@link Scheduler.stop}.
    */
-  run(): Promise<void> {
-    this.#enter("run");
-    return this.#run();
-  }
-
-  async #run(): Promise<void> {
-    const k = this.#k;
-    try {
-      for (;;) {
-        k.drive(this.#hostClock, this.#hostClock.now() + this.#hostTurnMs);
-        if (k.live === 0) break;
-        if (k.ready.size > 0) {
-          await hostTurn();
-          continue;
-        }
-        if (this.#jumpOrDeadlock()) continue;
-        await new Promise<void>((resolve) => {
-          k.poke = () => {
-            k.poke = () => {};
-            resolve();
-          };
-          k.time.arm(() => k.poke());
-        });
-      }
-      this.#finish();
-    } finally {
-      k.time.disarm();
-      this.#running = false;
+  run(options?: RunOptions): Promise<void> {
+    if (options !== undefined) {
+      if (options === null || typeof options !== "object") throw new TypeError(`run options must be an object like { keepAlive: true }, got ${describeValue(options)}`);
+      checkOptionKeys(options, ["keepAlive"], "run");
     }
+    return this.#k.loop.run(options?.keepAlive === true);
   }
 
   /**
@@ -151,20 +112,15 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
    * pending I/O (a `VirtualClock` is jumped as `run()` would), and as `run()` rejects.
    */
   runSync(): void {
-    this.#enter("runSync");
-    const k = this.#k;
-    try {
-      for (;;) {
-        k.drive(null, Infinity);
-        if (k.live === 0) break;
-        if (this.#jumpOrDeadlock()) continue;
-        const blocked = [...k.tasks.values()].filter((t) => t.alive).map((t) => `#${t.tid} "${t.name}" (${describeWait(k, t)})`);
-        throw new Error(`runSync() cannot finish without waiting for real time or pending I/O: ${blocked.join(", ")}; use await sched.run() instead`);
-      }
-      this.#finish();
-    } finally {
-      this.#running = false;
-    }
+    this.#k.loop.runSync();
+  }
+
+  /**
+   * Makes a running `run()` resolve after the pass under way. Tasks left alive stay, for a later
+   * `run()`. Does nothing when not running.
+   */
+  stop(): void {
+    this.#k.loop.stop();
   }
 
   /** The scheduler clock's time. */
@@ -174,124 +130,48 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
 
   /** The live tasks, in tid order. */
   ps(): TaskInfo[] {
+    const k = this.#k;
     const out: TaskInfo[] = [];
-    const now = this.#k.timingNow;
-    for (const t of this.#k.tasks.values()) if (t.alive) out.push(t.info(describeWait(this.#k, t), now, this.#k.tasks));
+    const now = k.loop.timingNow;
+    for (const t of k.tasks.values()) if (t.alive) out.push(t.info(describeWait(k, t), now, k.tasks));
     return out;
   }
 
   /** Kills task `tid` and its live descendants; `true` if it was alive. See the `Kill` syscall. */
   kill(tid: number, reason?: unknown): boolean {
-    if (typeof tid !== "number" || !Number.isInteger(tid)) {
-      throw new TypeError(`kill(tid) expects an integer tid, got ${describeValue(tid)}`);
-    }
-    const task = this.#k.tasks.get(tid);
-    if (task === undefined) return false;
-    const killed = killTask(this.#k, task, new TaskKilledError(task.tid, task.name, reason));
-    this.#k.poke();
-    return killed;
+    const task = this.#task(tid, "kill");
+    return task !== undefined && this.#k.kill(task, new TaskKilledError(task.tid, task.name, reason));
   }
 
   /** Pauses task `tid`: it is not scheduled until `resume(tid)`. See the `Pause` syscall. */
   pause(tid: number): boolean {
-    return this.#signal(tid, "pause");
+    const task = this.#task(tid, "pause");
+    return task !== undefined && this.#k.pause(task);
   }
 
   /** Resumes a paused task. See the `Resume` syscall. */
   resume(tid: number): boolean {
-    return this.#signal(tid, "resume");
+    const task = this.#task(tid, "resume");
+    return task !== undefined && this.#k.resume(task);
   }
 
-  #signal(tid: number, action: "pause" | "resume"): boolean {
+  /**
+   * Removes capability `cap` from task `tid` and its live descendants; their ops in flight that it
+   * no longer allows are cancelled. `true` if the task was alive. See the `Revoke` syscall.
+   *
+   * @example
+   * ```ts
+   * sched.revoke(agent.tid, "llm");
+   * ```
+   */
+  revoke(tid: number, cap: CapabilitySpec): boolean {
+    return this.#k.revoke(this.#task(tid, "revoke"), cap);
+  }
+
+  #task(tid: unknown, action: string): Task | undefined {
     if (typeof tid !== "number" || !Number.isInteger(tid)) {
       throw new TypeError(`${action}(tid) expects an integer tid, got ${describeValue(tid)}`);
     }
-    const task = this.#k.tasks.get(tid);
-    if (task === undefined) return false;
-    const done = action === "pause" ? pauseTask(this.#k, task) : resumeTask(this.#k, task);
-    this.#k.poke();
-    return done;
-  }
-
-  #enter(method: string): void {
-    if (this.#running) {
-      throw new Error(`Scheduler.${method}() called while the scheduler is already running: await the running call instead`);
-    }
-    this.#running = true;
-  }
-
-  /** Idle: jump a virtual clock to the next deadline, or detect a deadlock. Returns whether to loop. */
-  #jumpOrDeadlock(): boolean {
-    const k = this.#k;
-    if (k.externalPending > 0) return false;
-    const next = k.time.next();
-    if (next === Infinity) throw deadlockError(k);
-    if (!k.virtual) return false;
-    (k.clock as VirtualClock).advanceTo(next);
-    return true;
-  }
-
-  #finish(): void {
-    const failures = this.#k.failures.filter((t) => !t.observed);
-    this.#k.failures.length = 0;
-    const errors = this.#listenerErrors;
-    this.#listenerErrors = [];
-    if (failures.length > 0) {
-      for (const t of failures.slice(1)) this.#report(t.result, `unobserved failure of task #${t.tid} "${t.name}"`);
-      throw failures[0].result;
-    }
-    if (errors.length > 0) throw errors[0];
-  }
-
-  #emit<E extends keyof SchedulerEvents>(event: E, ...args: Parameters<SchedulerEvents[E]>): void {
-    try {
-      (this.emit as (e: string, ...a: unknown[]) => boolean)(event, ...args);
-    } catch (error) {
-      this.#report(error, `a "${event}" listener threw`);
-    }
-  }
-
-  /** Reports through the `error` event; with no `error` listener, `run()` rejects with it. */
-  #report(error: unknown, source: string): void {
-    if (this.listenerCount("error") === 0) {
-      this.#listenerErrors.push(error);
-      return;
-    }
-    try {
-      this.emit("error", error, source);
-    } catch {
-      // An `error` listener that throws has nowhere left to report to.
-    }
-  }
-
-  #hooks(): KernelEvents {
-    // eventemitter3 keeps a count of events with listeners: with none at all, skip the lookup.
-    const emitter = this as unknown as { _eventsCount: number };
-    const has = (e: keyof SchedulerEvents) => emitter._eventsCount !== 0 && this.listenerCount(e) > 0;
-    const now = () => this.#k.clock.now();
-    return {
-      spawned: (t: Task, time: number) => {
-        if (has("spawn")) this.#emit("spawn", t.tid, { tid: t.tid, name: t.name, parent: t.parent, priority: t.priority, time });
-      },
-      exited: (t: Task) => {
-        if (has("exit")) this.#emit("exit", t.tid, { tid: t.tid, name: t.name, status: t.status as "exited", result: t.result, time: now() });
-      },
-      killed: (t: Task, reason: Error) => {
-        if (has("kill")) this.#emit("kill", t.tid, reason, now());
-      },
-      running: (t: Task) => this.#emit("run", t.tid, now()),
-      woken: (t: Task, ok: boolean, value: unknown) => this.#emit("wake", t.tid, { from: t.status, ok, value, time: now() }),
-      wants: (e: "run" | "wake") => has(e),
-      syscall: (t: Task, s: Syscall<unknown>) => {
-        if (has("syscall")) this.#emit("syscall", t.tid, s, now());
-      },
-      ioSubmitted: (t: Task, seq: number, op: IoOp) => {
-        if (has("io:submit")) this.#emit("io:submit", t.tid, { tid: t.tid, seq, op, time: now() });
-      },
-      ioCompleted: (t: Task, c: Completion) => {
-        if (has("io:complete")) this.#emit("io:complete", t.tid, c);
-      },
-      reportError: (error: unknown, source: string) => this.#report(error, source),
-    };
+    return this.#k.tasks.get(tid);
   }
 }

@@ -1,5 +1,10 @@
-import { describeValue, isGeneratorLike } from "../errors.js";
+import { checkMs, checkOptionKeys, describeValue, isGeneratorLike, isThenable } from "../checks.js";
+import { Syscall, SYSCALL_BRAND, releaseYielded } from "../syscalls/syscall.js";
+import type { CapSet } from "../caps/cap-set.js";
+import { capsForFork, capsForSpawn, cwdFor } from "../caps/gate.js";
+import { Budget, type BudgetLimits } from "./budget.js";
 import type { Task } from "./task.js";
+import type { TaskOptions } from "./types.js";
 
 /**
  * Marks a generator object with the tid of its task: two tasks resuming one generator would steal
@@ -9,7 +14,40 @@ import type { Task } from "./task.js";
 const OWNER = Symbol("yieldos.task");
 type Owned = { [OWNER]?: number };
 
-export const TASK_OPTIONS = ["name", "priority", "timeLimit", "budget"] as const;
+const TASK_OPTIONS = ["name", "priority", "timeLimit", "budget", "scoped", "caps", "cwd"];
+
+/** Options of a task, checked. */
+export interface TaskSettings {
+  name: string;
+  priority: number;
+  timeLimit: number | undefined;
+  budget: BudgetLimits | undefined;
+  scoped: boolean;
+  caps: CapSet | null;
+  cwd: string | undefined;
+}
+
+/** Checks the options of `spawn`/`fork`, naming the value at fault; a child inherits what it is not given. */
+export function readTaskOptions(options: TaskOptions | undefined, target: unknown, parent: Task | null): TaskSettings {
+  if (options !== undefined) {
+    if (options === null || typeof options !== "object") {
+      throw new TypeError(`task options must be an object like { name: "worker" }, got ${describeValue(options)}`);
+    }
+    checkOptionKeys(options, TASK_OPTIONS, "task");
+  }
+  const scoped = options?.scoped ?? parent?.scoped ?? false;
+  if (typeof scoped !== "boolean") throw new TypeError(`task option scoped must be a boolean, got ${describeValue(scoped)}`);
+  return {
+    name: validName(options?.name, target),
+    priority: validPriority(options?.priority, parent),
+    timeLimit: options?.timeLimit === undefined ? undefined : checkMs(options.timeLimit, "timeLimit"),
+    budget: options?.budget === undefined ? undefined : Budget.validate(options.budget),
+    scoped,
+    // A child asking for more than its parent holds fails here, before it exists.
+    caps: parent === null ? capsForSpawn(options?.caps) : capsForFork(parent.caps, options?.caps, parent),
+    cwd: cwdFor(options?.cwd, parent?.cwd),
+  };
+}
 
 /**
  * The generator a task will run: `target` itself, or what calling it returned. Throws a
@@ -19,8 +57,15 @@ export const TASK_OPTIONS = ["name", "priority", "timeLimit", "budget"] as const
 export function toGenerator(target: unknown): Generator<unknown, unknown, unknown> {
   let gen = target;
   if (typeof target === "function") {
+    if (AsyncFunctionPrototype.isPrototypeOf(target)) {
+      throw new TypeError(
+        `spawn/fork got an async function (${describeValue(target)}): tasks are generators; declare it with function* and do async work with yield* call(fn)`,
+      );
+    }
     gen = (target as () => unknown)();
     if (!isGenerator(gen)) {
+      // A plain function that returned a promise: its rejection must not reach the host unhandled.
+      if (isThenable(gen)) Promise.resolve(gen).catch(() => {});
       throw new TypeError(
         `spawn/fork expects a generator function or generator object: ${describeValue(target)} returned ${describeValue(gen)}; declare it with function* (for async work, yield* call(fn) inside a generator)`,
       );
@@ -58,6 +103,8 @@ function mayBeShared(target: unknown): boolean {
 
 /** %GeneratorPrototype%: every native generator object inherits from it. */
 export const GeneratorPrototype: Generator = Object.getPrototypeOf(Object.getPrototypeOf((function* () {})()));
+/** %AsyncFunction.prototype%: every native async function inherits from it. */
+const AsyncFunctionPrototype: object = Object.getPrototypeOf(async function () {});
 /** %GeneratorFunction.prototype%: every native generator function inherits from it. */
 const GeneratorFunctionPrototype: object = Object.getPrototypeOf(function* () {});
 /**
@@ -68,23 +115,27 @@ export const nativeNext = GeneratorPrototype.next;
 
 function isGenerator(x: unknown): boolean {
   // A prototype-chain walk stays fast where duck-typed reads would go megamorphic (see nativeNext).
-  if (typeof x === "object" && x !== null && GeneratorPrototype.isPrototypeOf(x)) return true;
-  return (
-    typeof x === "object" &&
-    x !== null &&
-    typeof (x as Generator).next === "function" &&
-    typeof (x as Generator).throw === "function" &&
-    typeof (x as Generator).return === "function"
-  );
+  try {
+    if (typeof x === "object" && x !== null && GeneratorPrototype.isPrototypeOf(x)) return true;
+    return (
+      typeof x === "object" &&
+      x !== null &&
+      typeof (x as Generator).next === "function" &&
+      typeof (x as Generator).throw === "function" &&
+      typeof (x as Generator).return === "function"
+    );
+  } catch {
+    return false; // a Proxy whose traps throw is no generator
+  }
 }
 
-export function validName(name: unknown, target: unknown): string {
+function validName(name: unknown, target: unknown): string {
   if (name === undefined) return (typeof target === "function" && target.name) || "task";
   if (typeof name !== "string") throw new TypeError(`task name must be a string, got ${describeValue(name)}`);
   return name;
 }
 
-export function validPriority(priority: unknown, parent: Task | null): number {
+function validPriority(priority: unknown, parent: Task | null): number {
   if (priority === undefined) return parent?.priority ?? 0;
   if (typeof priority !== "number" || !Number.isFinite(priority)) {
     throw new RangeError(`priority must be a finite number, got ${describeValue(priority)}`);
@@ -92,12 +143,55 @@ export function validPriority(priority: unknown, parent: Task | null): number {
   return priority;
 }
 
+/**
+ * The syscall a task yielded, or `null` for anything else. Never throws: a revoked Proxy or a
+ * Proxy whose traps throw is simply not a syscall. Takes the syscall out of a `yield*` result.
+ */
+export function asSyscall(value: unknown, result: IteratorResult<unknown, unknown>): Syscall<unknown> | null {
+  if (typeof value !== "object" || value === null) return null;
+  try {
+    if (!(value instanceof Syscall)) return null;
+  } catch {
+    return null;
+  }
+  releaseYielded(result);
+  return value;
+}
+
+/** The error thrown into a task that yielded something other than a syscall; its message says what to yield instead. */
 export function badYield(task: Task, value: unknown): TypeError {
-  const hint =
-    typeof value === "object" && value !== null && typeof (value as PromiseLike<unknown>).then === "function"
-      ? "to await a promise, use `yield* call(() => promise)`"
-      : typeof value === "object" && value !== null && isGeneratorLike(value)
-        ? "to run a generator in this task, delegate with `yield*`; to run it as its own task, `yield* fork(gen)`"
-        : "yield a syscall (`yield* sleep(10)`, `yield* call(fn)`, ...) or a bare `yield` to switch";
+  let hint: string;
+  if (isForeignSyscall(value)) {
+    hint = "it is a syscall from another copy of yieldos (an ESM and a CommonJS copy, or two installs): import the syscalls and the Scheduler from the same copy";
+  } else if (isThenable(value)) {
+    hint = "to await a promise, use `yield* call(() => promise)`";
+  } else if (typeof value === "object" && value !== null && safeGeneratorLike(value)) {
+    hint = "to run a generator in this task, delegate with `yield*`; to run it as its own task, `yield* fork(gen)`";
+  } else {
+    hint = "yield a syscall (`yield* sleep(10)`, `yield* call(fn)`, ...) or a bare `yield` to switch";
+  }
   return new TypeError(`task #${task.tid} "${task.name}" yielded ${describeValue(value)}, which is not a syscall: ${hint}`);
+}
+
+/** The error thrown into a task whose iterator's `next()` returned something other than an iterator result. */
+export function badResult(task: Task, result: unknown): TypeError {
+  return new TypeError(
+    `task #${task.tid} "${task.name}": its iterator's next() returned ${describeValue(result)}, not an iterator result { value, done }`,
+  );
+}
+
+function isForeignSyscall(value: unknown): boolean {
+  try {
+    return typeof value === "object" && value !== null && (value as Record<symbol, unknown>)[SYSCALL_BRAND] === true;
+  } catch {
+    return false;
+  }
+}
+
+function safeGeneratorLike(value: object): boolean {
+  try {
+    return isGeneratorLike(value);
+  } catch {
+    return false;
+  }
 }

@@ -1,7 +1,8 @@
+import type { CapSet } from "../caps/cap-set.js";
 import type { Budget } from "./budget.js";
-import type { Deadline } from "./deadlines.js";
+import type { Deadline } from "../time/timers.js";
+import type { HeapEntry } from "../time/timer-heap.js";
 import type { Deque } from "./deque.js";
-import type { HeapEntry } from "./timer-heap.js";
 import { Time, type TaskTable } from "./task-table.js";
 import type { TaskInfo, TaskRef, TaskStatus } from "./types.js";
 
@@ -12,10 +13,24 @@ export const enum Resume {
   Return = 2,
 }
 
+/**
+ * Something waiting for a task to end: a task in `Wait`, or a join (`waitAll`, `waitAny`, `race`,
+ * `allSettled`) told of each of its tasks' ends.
+ */
+export type Waiter = Task | { ended(target: Task): void };
+
 /** The rarely used part of a task, allocated on first use: most tasks never need it. */
 class TaskExtras {
   killError: Error | null = null;
-  waiters: Deque<Task> | null = null;
+  waiters: Deque<Waiter> | null = null;
+  /** Called if the task is killed before it takes the value it was woken with (a channel message goes back). */
+  onDiscard: ((value: unknown) => void) | null = null;
+  /** Its live children are killed when it ends (structured concurrency), instead of living on. */
+  scoped = false;
+  /** Its capabilities; `null`: unrestricted. */
+  caps: CapSet | null = null;
+  /** Its working directory for relative paths of file ops. */
+  cwd: string | undefined = undefined;
   timeLimit: Deadline | null = null;
   paused = false;
   budget: Budget | null = null;
@@ -28,7 +43,8 @@ class TaskExtras {
 }
 
 /**
- * The kernel's record of one task. Internal: users see `TaskHandle` and `TaskInfo`.
+ * The kernel's record of one task. Internal: users see `TaskHandle` and `TaskInfo`. Its `status`,
+ * `mode` and `send` are written by the kernel's transitions alone (kernel.ts).
  * A task is its own sleep-heap entry (the heap keeps the key), so sleeping allocates nothing.
  * Fields the run loop touches live here; the rest live in {@link TaskExtras}, behind accessors,
  * allocated the first time one of them is set.
@@ -102,11 +118,40 @@ export class Task implements HeapEntry, TaskRef {
     if (error !== null || this.#extras !== null) this.more().killError = error;
   }
 
-  get waiters(): Deque<Task> | null {
+  get waiters(): Deque<Waiter> | null {
     return this.#extras?.waiters ?? null;
   }
-  set waiters(waiters: Deque<Task> | null) {
+  set waiters(waiters: Deque<Waiter> | null) {
     if (waiters !== null || this.#extras !== null) this.more().waiters = waiters;
+  }
+
+  get onDiscard(): ((value: unknown) => void) | null {
+    return this.#extras?.onDiscard ?? null;
+  }
+  set onDiscard(fn: ((value: unknown) => void) | null) {
+    if (fn !== null || this.#extras !== null) this.more().onDiscard = fn;
+  }
+
+  /** Its capabilities; `null` (the default) is unrestricted and costs no check. */
+  get caps(): CapSet | null {
+    return this.#extras === null ? null : this.#extras.caps;
+  }
+  set caps(caps: CapSet | null) {
+    if (caps !== null || this.#extras !== null) this.more().caps = caps;
+  }
+
+  get cwd(): string | undefined {
+    return this.#extras?.cwd;
+  }
+  set cwd(cwd: string | undefined) {
+    if (cwd !== undefined || this.#extras !== null) this.more().cwd = cwd;
+  }
+
+  get scoped(): boolean {
+    return this.#extras !== null && this.#extras.scoped;
+  }
+  set scoped(scoped: boolean) {
+    if (scoped || this.#extras !== null) this.more().scoped = scoped;
   }
 
   get timeLimit(): Deadline | null {
@@ -200,6 +245,7 @@ export class Task implements HeapEntry, TaskRef {
       timeRunning: running,
       switches: this.switches,
       waitingOn,
+      caps: this.caps?.describe() ?? null,
     };
   }
 }

@@ -1,3 +1,5 @@
+import type { CapSet } from "../caps/cap-set.js";
+import type { CapabilitySpec } from "../caps/cap-spec.js";
 import type { BudgetLimits } from "./budget.js";
 
 declare const tidResult: unique symbol;
@@ -56,8 +58,20 @@ export interface TaskOptions {
   priority?: number;
   /** Kill the task with a `TimeoutError` this many ms of clock time after its creation. */
   timeLimit?: number;
-  /** Resource limits; a child without one gets its parent's remaining budget as its share. */
+  /** Resource limits; a child without one shares its parent's budget. */
   budget?: BudgetLimits;
+  /**
+   * Structured concurrency: when this task ends, its live children are killed (Effection and
+   * Trio style) instead of living on as orphans (the PyOS default). Inherited by its children.
+   */
+  scoped?: boolean;
+  /**
+   * The capabilities the task holds (README, "Capabilities"): a root task without `caps` is
+   * unrestricted; a child without `caps` holds its parent's, and may only be given a subset.
+   */
+  caps?: readonly CapabilitySpec[] | CapSet;
+  /** The working directory that relative paths of its file ops resolve against (absolute). Inherited. */
+  cwd?: string;
 }
 
 /** The caller of a syscall, as custom syscalls see it. */
@@ -88,6 +102,8 @@ export interface TaskInfo extends TaskRef {
   readonly switches: number;
   /** What a blocked task waits on, e.g. `sleep until 120`, `wait #3`; `""` otherwise. */
   readonly waitingOn: string;
+  /** The capabilities it holds, as spec strings; `null` when unrestricted. */
+  readonly caps: readonly string[] | null;
 }
 
 /**

@@ -1,7 +1,10 @@
 import { appendFile, mkdir, readFile, readdir, rm, stat } from "node:fs/promises";
 import type { IoRing } from "../io/io-ring.js";
 import type { IoHandler, IoRequest } from "../io/types.js";
+import { CapabilityDeniedError } from "../errors.js";
+import { confinementOf } from "../caps/confinement.js";
 import { writeFileAtomic } from "./atomic-write.js";
+import { runConfined } from "./confined-fs.js";
 import { FsError } from "./fs-error.js";
 import type { AppendFileOp, FsOp, FsOpType, MkdirOp, ReadFileOp, ReaddirOp, RmOp, StatOp, WriteFileOp } from "./fs-ops.js";
 
@@ -12,6 +15,10 @@ type Run<Op extends FsOp> = (r: IoRequest<Op>) => Promise<unknown>;
  * many); each settles its own request, failing with an {@link FsError}. Only readFile and writeFile
  * can be interrupted (through `request.signal`); the other ops run to their end when cancelled, and
  * their late outcome is ignored by the ring.
+ *
+ * An op that carries a confinement (a restricted task's, see `admitOp`) goes through
+ * `runConfined` instead: its path is resolved and checked against the task's capabilities, and a
+ * refusal fails it with the `CapabilityDeniedError` itself, not wrapped in an `FsError`.
  */
 function handler<Op extends FsOp>(run: Run<Op>): IoHandler<Op> {
   return (requests) => {
@@ -20,14 +27,15 @@ function handler<Op extends FsOp>(run: Run<Op>): IoHandler<Op> {
       let pending: Promise<unknown>;
       try {
         if (typeof r.op.path !== "string") throw new TypeError(`expected a path string, got ${typeof r.op.path}`);
-        pending = run(r);
+        const confinement = confinementOf(r.op);
+        pending = confinement === undefined ? run(r) : runConfined(r, confinement);
       } catch (error) {
         r.fail(new FsError(r.op.type, String(r.op.path), error));
         continue;
       }
       pending.then(
         (value) => r.complete(value),
-        (error) => r.fail(new FsError(r.op.type, r.op.path, error)),
+        (error) => r.fail(error instanceof CapabilityDeniedError ? error : new FsError(r.op.type, r.op.path, error)),
       );
     }
   };

@@ -1,5 +1,8 @@
 import type { TaskOptions, TaskTarget, Tid } from "../kernel/types.js";
-import { Kind, Syscall } from "./syscall.js";
+import type { Kernel } from "../kernel/kernel.js";
+import { Dispatched } from "../kernel/dispatched.js";
+import type { Task } from "../kernel/task.js";
+import { Kind, Syscall, type SyscallDescription } from "./syscall.js";
 
 /**
  * Starts a child task and returns its tid, typed with the child's result. The child is queued
@@ -19,6 +22,20 @@ export class Fork<T = unknown> extends Syscall<Tid<T>> {
     readonly options?: TaskOptions,
   ) {
     super();
+  }
+
+  override describe(): SyscallDescription {
+    // The child's tid and name are in the `spawn` event that follows at once.
+    return { name: "fork", detail: "" };
+  }
+}
+
+/** @internal The kernel's handling of {@link Fork}. */
+export function runFork(k: Kernel, task: Task, syscall: Fork): Dispatched {
+  try {
+    return k.answer(task, true, k.create(syscall.target, syscall.options, task).tid);
+  } catch (error) {
+    return k.answer(task, false, error);
   }
 }
 

@@ -1,4 +1,9 @@
-import { Kind, Syscall } from "./syscall.js";
+import { TaskKilledError } from "../errors.js";
+import { describeValue } from "../checks.js";
+import type { Kernel } from "../kernel/kernel.js";
+import { Dispatched } from "../kernel/dispatched.js";
+import type { Task } from "../kernel/task.js";
+import { Kind, Syscall, type SyscallDescription } from "./syscall.js";
 
 /**
  * Kills task `tid` and the tasks it forked that are still alive: their generators' `return()`
@@ -19,6 +24,20 @@ export class Kill extends Syscall<boolean> {
   ) {
     super();
   }
+
+  override describe(): SyscallDescription {
+    return { name: "kill", detail: typeof this.tid === "number" ? `#${this.tid}` : describeValue(this.tid) };
+  }
+}
+
+/** @internal The kernel's handling of {@link Kill}. */
+export function runKill(k: Kernel, task: Task, syscall: Kill): Dispatched {
+  const tid = syscall.tid;
+  if (typeof tid !== "number" || !Number.isInteger(tid)) {
+    return k.answer(task, false, new TypeError(`kill(tid) expects an integer tid, got ${describeValue(tid)}`));
+  }
+  const target = k.tasks.get(tid);
+  return k.answer(task, true, target !== undefined && k.kill(target, new TaskKilledError(target.tid, target.name, syscall.reason)));
 }
 
 /** Returns a {@link Kill} syscall. @example `yield* kill(kid);` */

@@ -1,4 +1,8 @@
-import { Kind, Syscall } from "./syscall.js";
+import { describeValue } from "../checks.js";
+import type { Kernel } from "../kernel/kernel.js";
+import { Dispatched } from "../kernel/dispatched.js";
+import type { Task } from "../kernel/task.js";
+import { Kind, Syscall, type SyscallDescription } from "./syscall.js";
 
 /**
  * Pauses task `tid` (Agent-libOS `SIGSTOP`): it is never scheduled until resumed. A sleep or
@@ -19,6 +23,19 @@ export class Pause extends Syscall<boolean> {
   constructor(readonly tid: number) {
     super();
   }
+
+  override describe(): SyscallDescription {
+    return { name: "pause", detail: typeof this.tid === "number" ? `#${this.tid}` : describeValue(this.tid) };
+  }
+}
+
+/** @internal The kernel's handling of {@link Pause} and `Resume`: the target's flag changes, the caller gets whether it did. */
+export function runSignal(k: Kernel, task: Task, tid: unknown, action: "pause" | "resume"): Dispatched {
+  if (typeof tid !== "number" || !Number.isInteger(tid)) {
+    return k.answer(task, false, new TypeError(`${action}(tid) expects an integer tid, got ${describeValue(tid)}`));
+  }
+  const target = k.tasks.get(tid);
+  return k.answer(task, true, target !== undefined && (action === "pause" ? k.pause(target) : k.resume(target)));
 }
 
 /** Returns a {@link Pause} syscall. @example `yield* pause(kid);` */

@@ -1,4 +1,5 @@
-import { Kind, Syscall } from "./syscall.js";
+import { describeValue } from "../checks.js";
+import { Kind, Syscall, type SyscallDescription } from "./syscall.js";
 
 /**
  * Resumes a task paused with {@link Pause} (Agent-libOS `SIGCONT`). Returns `true` if it was
@@ -14,6 +15,10 @@ export class Resume extends Syscall<boolean> {
   override readonly _kind = Kind.Resume;
   constructor(readonly tid: number) {
     super();
+  }
+
+  override describe(): SyscallDescription {
+    return { name: "resume", detail: typeof this.tid === "number" ? `#${this.tid}` : describeValue(this.tid) };
   }
 }
 

@@ -1,4 +1,8 @@
-import { Kind, Syscall } from "./syscall.js";
+import { checkMs, describeValue } from "../checks.js";
+import type { Kernel } from "../kernel/kernel.js";
+import { Dispatched } from "../kernel/dispatched.js";
+import type { Task } from "../kernel/task.js";
+import { Kind, Syscall, type SyscallDescription } from "./syscall.js";
 
 /**
  * Suspends the task for `ms` of scheduler clock time. `ms` must be finite and >= 0, else a
@@ -15,6 +19,24 @@ export class Sleep extends Syscall<void> {
   constructor(readonly ms: number) {
     super();
   }
+
+  override describe(): SyscallDescription {
+    return { name: "sleep", detail: describeValue(this.ms).replace(/ \(number\)$/, "") };
+  }
+}
+
+/** @internal The kernel's handling of {@link Sleep}. */
+export function runSleep(k: Kernel, task: Task, syscall: Sleep): Dispatched {
+  let ms: number;
+  try {
+    ms = checkMs(syscall.ms, "sleep(ms)");
+  } catch (error) {
+    return k.answer(task, false, error);
+  }
+  // A fresh read, not the pass's sample: that may be a whole sample window old on a real clock,
+  // and a deadline measured from it could end the sleep early.
+  k.timers.addSleeper(task, k.clock.now() + ms);
+  return k.block(task, "sleeping", null);
 }
 
 /** Returns a {@link Sleep} syscall. @example `yield* sleep(250);` */

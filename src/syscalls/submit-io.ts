@@ -1,5 +1,10 @@
 import type { IoOp, OpResult, SubmitOptions } from "../io/types.js";
-import { Kind, Syscall } from "./syscall.js";
+import { describeValue } from "../checks.js";
+import { isBareOp } from "../io/ring-options.js";
+import type { Kernel } from "../kernel/kernel.js";
+import type { Dispatched } from "../kernel/dispatched.js";
+import type { Task } from "../kernel/task.js";
+import { Kind, Syscall, type SyscallDescription } from "./syscall.js";
 
 /** One item of a `submitIO` batch: an op, or an op with its submit options. */
 export type IoItem = IoOp | ({ op: IoOp } & Omit<SubmitOptions, "userData">);
@@ -47,6 +52,25 @@ export class SubmitIO<R = unknown> extends Syscall<R> {
   ) {
     super();
   }
+
+  override describe(): SyscallDescription {
+    const ops = this.ops;
+    const types = (Array.isArray(ops) ? (ops as readonly IoItem[]) : [ops as IoItem]).map(opTypeOf);
+    return { name: "submitIO", detail: Array.isArray(ops) ? `[${types.join(", ")}]` : types.join("") };
+  }
+}
+
+/** The type of an item's op, for descriptions: `llm`, `fs.read`; a bad item is described. */
+export function opTypeOf(item: unknown): string {
+  if (item === null || typeof item !== "object") return describeValue(item);
+  const op = isBareOp(item) ? item : (item as { op?: unknown }).op;
+  const type = (op as { type?: unknown } | null)?.type;
+  return typeof type === "string" ? type : "?";
+}
+
+/** @internal The kernel's handling of {@link SubmitIO}: through the scheduler's ring. */
+export function runSubmitIO(k: Kernel, task: Task, syscall: SubmitIO): Dispatched {
+  return k.io.submit(task, syscall);
 }
 
 /**

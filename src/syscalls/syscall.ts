@@ -35,6 +35,21 @@ export interface SyscallContext<R> {
   park(): void;
 }
 
+/**
+ * What {@link Syscall.describe} returns.
+ *
+ * @example
+ * ```ts
+ * const d: SyscallDescription = { name: "receive", detail: 'on channel "inbox"' };
+ * ```
+ */
+export interface SyscallDescription {
+  /** The syscall's name: `sleep`, `wait`, `submitIO`, `receive`. */
+  name: string;
+  /** Its arguments in short: `100`, `#3`, `llm, llm`; `""` for none. */
+  detail: string;
+}
+
 /** @internal Kernel dispatch codes of the built-in syscalls; 0 is a custom syscall. */
 export const enum Kind {
   Custom = 0,
@@ -46,6 +61,14 @@ export const enum Kind {
   SubmitIO = 6,
   Pause = 7,
   Resume = 8,
+  Join = 9,
+  Race = 10,
+  /**
+   * A custom syscall of yieldos itself that only moves data between tasks (a channel's send or
+   * receive, an LLM stream's deltas): dispatched through `handle`, and needs no capability.
+   */
+  Trusted = 11,
+  Revoke = 12,
 }
 
 /**
@@ -111,18 +134,44 @@ export function releaseYielded(result: unknown): void {
  * }
  * ```
  */
+/** @internal Marks syscalls of every copy of yieldos, so one from another copy can be named as such. */
+export const SYSCALL_BRAND: unique symbol = Symbol.for("yieldos.syscall") as never;
+
 export abstract class Syscall<R = unknown> implements Iterable<Syscall<R>> {
   /** @internal */
   readonly _kind: Kind = Kind.Custom;
   /** @internal Carries `R` in the type only. */
   declare readonly _result?: R;
 
+  /** @internal See {@link SYSCALL_BRAND}. */
+  get [SYSCALL_BRAND](): true {
+    return true;
+  }
+
   /**
    * Carries out the syscall for `ctx.task`. Call `ctx.resume(value)` or `ctx.fail(error)`
    * exactly once, now or later from any callback. Built-in syscalls are handled by the kernel.
+   * A `handle` that throws, or returns a promise that rejects, fails the syscall with that error.
    */
-  handle(ctx: SyscallContext<R>): void {
-    ctx.fail(new TypeError(`${this.constructor.name} does not implement handle(ctx): custom syscalls must override it`));
+  handle(ctx: SyscallContext<R>): void | PromiseLike<void> {
+    ctx.fail(new TypeError(`${this.describe().name} does not implement handle(ctx): custom syscalls must override it`));
+  }
+
+  /**
+   * How traces, audit records, `ps()` and deadlock reports show this syscall: a name and a short
+   * detail, like `{ name: "sleep", detail: "100" }`. The default is the class's name, which a
+   * minifier may shorten: override it in your own syscalls.
+   *
+   * @example
+   * ```ts
+   * class AskUser extends Syscall<string> {
+   *   constructor(readonly question: string) { super(); }
+   *   override describe() { return { name: "askUser", detail: this.question }; }
+   * }
+   * ```
+   */
+  describe(): SyscallDescription {
+    return { name: this.constructor.name || "syscall", detail: "" };
   }
 
   [Symbol.iterator](): Iterator<this, R, unknown> {

@@ -1,4 +1,4 @@
-import { VirtualClock } from "../kernel/clock.js";
+import { VirtualClock } from "../time/clock.js";
 import { Scheduler, type SchedulerOptions } from "../kernel/scheduler.js";
 import { scriptedHandlers, type IoScript } from "./scripted-io.js";
 import { seededPolicy } from "./seeded-policy.js";

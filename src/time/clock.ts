@@ -1,4 +1,8 @@
+import { checkMs, describeValue } from "../checks.js";
 import { TimerHeap, type HeapEntry } from "./timer-heap.js";
+
+/** Marks the virtual clocks of every copy of yieldos, so one from another copy is recognised. */
+const VIRTUAL_BRAND = Symbol.for("yieldos.VirtualClock");
 
 /** A host timer armed on a {@link Clock}; opaque to callers. */
 export type TimerHandle = unknown;
@@ -85,6 +89,11 @@ class VirtualTimer implements HeapEntry {
  * ```
  */
 export class VirtualClock implements Clock {
+  /** @internal See {@link isVirtualClock}. */
+  get [VIRTUAL_BRAND](): true {
+    return true;
+  }
+
   #time: number;
   #seq = 0;
   #timers = new TimerHeap<VirtualTimer>();
@@ -115,9 +124,7 @@ export class VirtualClock implements Clock {
 
   /** Moves time forward by `ms`, firing due timers in order. */
   advance(ms: number): void {
-    if (!(ms >= 0) || !Number.isFinite(ms)) {
-      throw new RangeError(`VirtualClock.advance expects a finite number of ms >= 0, got ${ms}`);
-    }
+    checkMs(ms, "VirtualClock.advance(ms)");
     this.advanceTo(this.#time + ms);
   }
 
@@ -133,4 +140,27 @@ export class VirtualClock implements Clock {
     }
     if (time > this.#time && Number.isFinite(time)) this.#time = time;
   }
+}
+
+/** Whether a scheduler must treat `clock` as virtual (jump it when idle, take host turns by count). */
+export function isVirtualClock(clock: Clock): boolean {
+  return clock instanceof VirtualClock;
+}
+
+/**
+ * Checks a clock option, naming the value at fault. A `VirtualClock` from another copy of
+ * yieldos (the ESM and the CommonJS build, or two installs) would be taken for a real clock and
+ * never jump: it is refused with a message that says so.
+ */
+export function checkClock(clock: unknown, what: string): Clock {
+  const c = clock as Partial<Clock> | null;
+  if (c === null || typeof c !== "object" || typeof c.now !== "function" || typeof c.setTimer !== "function" || typeof c.clearTimer !== "function") {
+    throw new TypeError(`${what} must implement now(), setTimer() and clearTimer(), got ${describeValue(clock)}`);
+  }
+  if (!(clock instanceof VirtualClock) && (clock as Record<symbol, unknown>)[VIRTUAL_BRAND] === true) {
+    throw new TypeError(
+      `${what} is a VirtualClock from another copy of yieldos (an ESM and a CommonJS copy, or two installs): import VirtualClock from the same entry and build as Scheduler`,
+    );
+  }
+  return clock as Clock;
 }
