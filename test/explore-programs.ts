@@ -43,7 +43,9 @@ class Park extends Syscall<void> {
   }
 }
 
-function bug(what: string): never {
+/** Fails the task; a mutex it holds is released first, so the run reports the bug, not a deadlock behind it. */
+function bug(what: string, held?: Mutex): never {
+  held?.unlock();
   throw new Error(`bug: ${what}`);
 }
 
@@ -64,7 +66,7 @@ export const account: Program = ({ sched }) => {
   sched.spawn(function* checkResult() {
     yield* m.lock();
     if (depositDone && withdrawDone) {
-      if (balance !== x - y - z) bug(`balance ${balance}, check expected ${x - y - z}`);
+      if (balance !== x - y - z) bug(`balance ${balance}, check expected ${x - y - z}`, m);
     }
     m.unlock();
   });
@@ -173,7 +175,7 @@ export const circularBuffer: Program = ({ sched }) => {
           yield* m.lock();
           if (receive) {
             const got = next > 0 && first < size ? buffer[first++] : -1;
-            if (got !== i) bug(`removed ${got}, expected ${i}`);
+            if (got !== i) bug(`removed ${got}, expected ${i}`, m);
             receive = false;
             send = true;
           }
@@ -200,7 +202,7 @@ export const lazy01: Program = ({ sched }) => {
       adder(2),
       function* thread3() {
         yield* m.lock();
-        if (data >= 3) bug(`data is ${data}`);
+        if (data >= 3) bug(`data is ${data}`, m);
         m.unlock();
       },
     ]);
@@ -251,7 +253,7 @@ export const queue: Program = ({ sched }) => {
           yield* m.lock();
           if (dequeueFlag) {
             const got = dequeue();
-            if (got !== stored[i]) bug(`dequeued ${got}, stored[${i}] is ${stored[i]}`);
+            if (got !== stored[i]) bug(`dequeued ${got}, stored[${i}] is ${stored[i]}`, m);
             dequeueFlag = false;
             enqueueFlag = true;
           }
@@ -274,7 +276,7 @@ export const stack: Program = ({ sched }) => {
       function* t1() {
         for (let i = 0; i < SIZE; i++) {
           yield* m.lock();
-          if (top === SIZE) bug("overflow");
+          if (top === SIZE) bug("overflow", m);
           arr[top++] = i;
           flag = true;
           m.unlock();
@@ -284,7 +286,7 @@ export const stack: Program = ({ sched }) => {
         for (let i = 0; i < SIZE; i++) {
           yield* m.lock();
           if (flag) {
-            if (top === 0) bug("pop underflowed");
+            if (top === 0) bug("pop underflowed", m);
             top--;
           }
           m.unlock();
@@ -366,7 +368,7 @@ export function wronglock(funcBs = 7): Program {
       yield;
       dataValue++;
       yield;
-      if (dataValue !== x + 1) bug(`dataValue ${dataValue} after incrementing ${x}`);
+      if (dataValue !== x + 1) bug(`dataValue ${dataValue} after incrementing ${x}`, dataLock);
       dataLock.unlock();
     }
     function* funcB() {
