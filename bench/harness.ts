@@ -92,7 +92,7 @@ export async function timed(fn: () => Promise<unknown> | unknown): Promise<numbe
 }
 
 /** A small seeded PRNG, so every system and run sleeps the same random times. */
-export { mulberry32 as rng } from "../src/testing/seeded-policy.js";
+export { mulberry32 as rng } from "../src/testing/choices.js";
 
 /** Lets pending timers, immediates and microtasks of a previous system drain. */
 export function settle(): Promise<void> {

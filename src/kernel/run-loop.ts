@@ -110,8 +110,18 @@ export class RunLoop {
         this.#ready = this.#batch;
         this.#batch = batch;
         const slices = batch.size;
+        if (this.#policy !== null) {
+          // A policy chooses among every ready task, those readied during the pass too (the
+          // batch first, then the rest, in FIFO order), so it can run a task again before the
+          // others (PCT, bounded search); the pass still runs as many slices as began it.
+          for (let n = slices; n > 0; n--) {
+            this.#ready.prepend(batch);
+            if (this.#ready.size === 0) break;
+            this.#step(this.#pick(this.#policy, this.#ready));
+          }
+        }
         while (batch.size > 0) {
-          this.#step(this.#policy === null ? batch.shift()! : this.#pick(this.#policy, batch));
+          this.#step(batch.shift()!);
           // A task of higher priority became ready: it runs first (Order 2), so the pass ends here
           // and the rest of the batch goes back ahead of the tasks of its priority readied since.
           if (this.#ready.size > 0 && this.#ready.topPriority > batch.topPriority) {

@@ -1,112 +1,79 @@
 import { describeValue } from "../errors.js";
-import type { Scheduler } from "../kernel/scheduler.js";
-import { brief } from "./describe.js";
-import { createTestScheduler, type TestScheduler, type TestSchedulerOptions } from "./test-scheduler.js";
-import type { Trace } from "./trace.js";
+import { DelaySearch, delayDecider } from "./bounded-search.js";
+import { decodeSchedule, encodeSchedule, listDecider, randomDecider, type Decider } from "./choices.js";
+import { failureOf, type ExploreResult, type RunOutcome } from "./explore-failure.js";
+import { checkStrategy, DEFAULT_DEPTH, setupOf, type ExploreOptions, type ReplayOptions, type Strategy } from "./explore-options.js";
+import { runOnce, type Program, type RunRecord } from "./explore-run.js";
+import { pctDecider } from "./pct.js";
 
-/**
- * A program to explore: it gets a fresh test scheduler, spawns its tasks, and may return a
- * check to run after `sched.run()`. It fails by throwing (here, in a task, or in the check) or
- * by `run()` rejecting (an unobserved task failure, a deadlock).
- *
- * @example
- * ```ts
- * const program: Program = ({ sched }) => {
- *   let n = 0;
- *   sched.spawn(function* () { n++; });
- *   return () => expect(n).toBe(1);
- * };
- * ```
- */
-export type Program = (t: TestScheduler) => void | (() => unknown) | Promise<void | (() => unknown)>;
+export type { Program } from "./explore-run.js";
+export { DEFAULT_DEPTH, DEFAULT_STRATEGY, type ExploreOptions, type ReplayOptions, type Strategy } from "./explore-options.js";
+export type { ExploreFailure, ExploreResult, RunOutcome, ShrunkFailure } from "./explore-failure.js";
 
-/** Options of {@link explore} and {@link replay}: test-scheduler options (but not `seed`/`policy`). */
-export interface ReplayOptions {
-  scheduler?: Omit<TestSchedulerOptions, "seed" | "policy">;
+/** A run as {@link replay} returns it; its trace lines are formatted only when read. */
+function outcome(seed: number, r: RunRecord): RunOutcome {
+  let lines: string[] | null = null;
+  const { t } = r;
+  return {
+    seed,
+    ok: r.ok,
+    error: r.error,
+    get lines() {
+      return (lines ??= t.trace.lines());
+    },
+    trace: t.trace,
+    sched: t.sched,
+    schedule: encodeSchedule(r.choices),
+    steps: r.steps,
+  };
+}
+
+/** A PCT decider for `seed`; `names` is filled with task names as the run spawns them. */
+function pct(seed: number, k: number, options: ReplayOptions, names: Map<number, string>): Decider {
+  const { depth = DEFAULT_DEPTH, budget, classes } = options;
+  return pctDecider({ seed, depth, steps: k, budget, classes, nameOf: (tid) => names.get(tid) });
 }
 
 /**
- * Options of {@link explore}.
- *
- * @example
- * ```ts
- * await explore(program, { runs: 500, seed: 1000, scheduler: { ring: { entries: 4 } } });
- * ```
- */
-export interface ExploreOptions extends ReplayOptions {
-  /** How many seeds to try. Default 100. */
-  runs?: number;
-  /** The first seed; run `i` uses `seed + i`. Default 1. */
-  seed?: number;
-}
-
-/** The outcome of one run of a program under one seed. */
-export interface RunOutcome {
-  seed: number;
-  ok: boolean;
-  /** What the run threw, or `undefined`. */
-  error: unknown;
-  /** The run's trace lines (see `Trace.lines`). */
-  lines: string[];
-  trace: Trace;
-  sched: Scheduler;
-}
-
-/** The first failing run {@link explore} found. `report` is a readable summary with the trace. */
-export interface ExploreFailure {
-  seed: number;
-  /** 0-based index of the failing run. */
-  run: number;
-  error: unknown;
-  lines: string[];
-  report: string;
-}
-
-/** What {@link explore} found: `failure` is `null` when every run passed. */
-export interface ExploreResult {
-  ok: boolean;
-  /** Runs made (stops at the first failure). */
-  runs: number;
-  failure: ExploreFailure | null;
-}
-
-/**
- * Runs `program` once on a test scheduler whose ready-task choices come from `seededPolicy(seed)`.
- * The same seed replays the same schedule, so a failure {@link explore} reports reproduces
- * exactly, trace line for trace line.
+ * Runs `program` once. A number replays a seed of the strategy (`options.strategy`, default
+ * `"pct"`; PCT measures k with one FIFO run unless `steps` is given, and returns that run if it
+ * fails, as {@link explore} does); a string replays a schedule from a report. The same seed or
+ * schedule with the same options gives the same run, trace line for trace line.
  *
  * @example
  * ```ts
  * const { failure } = await explore(program, { runs: 200 });
  * const again = await replay(program, failure!.seed);
  * expect(again.lines).toEqual(failure!.lines);
+ * await replay(program, failure!.shrunk!.schedule); // the shrunk schedule
  * ```
  */
-export async function replay(program: Program, seed: number, options: ReplayOptions = {}): Promise<RunOutcome> {
+export async function replay(program: Program, seed: number | string, options: ReplayOptions = {}): Promise<RunOutcome> {
   if (typeof program !== "function") {
     throw new TypeError(`replay/explore expects a program function ({ sched }) => ..., got ${describeValue(program)}`);
   }
-  const t = createTestScheduler({ ...options.scheduler, seed });
-  let error: unknown;
-  let ok = true;
-  try {
-    const check = await program(t);
-    await t.sched.run();
-    if (typeof check === "function") await check();
-  } catch (e) {
-    ok = false;
-    error = e;
-  } finally {
-    t.trace.stop();
+  const setup = setupOf(options);
+  if (typeof seed === "string") return outcome(NaN, await runOnce(program, listDecider(decodeSchedule(seed)), setup));
+  if (!Number.isInteger(seed)) throw new TypeError(`replay: seed must be an integer or a schedule string, got ${describeValue(seed)}`);
+  const strategy = checkStrategy(options);
+  if (strategy === "bounded") throw new TypeError(`replay: a "bounded" run replays from its schedule string (failure.schedule), not from seed ${seed}`);
+  if (strategy === "random") return outcome(seed, await runOnce(program, randomDecider(seed), setup));
+  let k = options.steps;
+  if (k === undefined) {
+    const fifo = await runOnce(program, listDecider([]), setup);
+    if (!fifo.ok) return outcome(seed, fifo);
+    k = fifo.steps;
   }
-  return { seed, ok, error, lines: t.trace.lines(), trace: t.trace, sched: t.sched };
+  const names = new Map<number, string>();
+  return outcome(seed, await runOnce(program, pct(seed, k, options, names), setup, false, names));
 }
 
 /**
- * Seeded interleaving exploration: runs `program` under `runs` seeds, each on a fresh test
- * scheduler whose policy picks among ready tasks at random (same seed, same schedule), and
- * reports the first failing seed with its trace, so `replay(program, seed)` reproduces it.
- * Races that FIFO order happens to hide, like a lost update across a `yield`, show up here.
+ * Interleaving exploration: runs `program` under `runs` schedules, each on a fresh test
+ * scheduler, and reports the first failure, shrunk to the fewest deviations from FIFO order,
+ * with its seed, strategy and schedule string, so {@link replay} reproduces it exactly.
+ * Strategies: `"pct"` (default; PCT with bug depth `depth`), `"random"` (seeded random walk),
+ * `"bounded"` (every schedule within `bound` delays; `complete` says when all ran).
  *
  * @example
  * ```ts
@@ -120,34 +87,54 @@ export async function replay(program: Program, seed: number, options: ReplayOpti
  *     });
  *     return () => expect(counter).toBe(3);
  *   }, { runs: 200 });
- *   expect(result.failure?.report).toBeUndefined(); // fails, printing the seed and its trace
+ *   expect(result.failure?.report).toBeUndefined(); // fails, printing the seed, shrunk schedule and trace
  * });
  * ```
  */
 export async function explore(program: Program, options: ExploreOptions = {}): Promise<ExploreResult> {
+  if (typeof program !== "function") {
+    throw new TypeError(`replay/explore expects a program function ({ sched }) => ..., got ${describeValue(program)}`);
+  }
   const runs = options.runs ?? 100;
   const first = options.seed ?? 1;
   if (!Number.isInteger(runs) || runs < 1) throw new RangeError(`explore: runs must be an integer >= 1, got ${describeValue(runs)}`);
   if (!Number.isInteger(first)) throw new TypeError(`explore: seed must be an integer, got ${describeValue(first)}`);
+  const strategy = checkStrategy(options);
+  const bound = options.bound ?? Infinity;
+  if (bound !== Infinity && (!Number.isInteger(bound) || bound < 0)) throw new RangeError(`explore: bound must be an integer >= 0, got ${describeValue(bound)}`);
+  const { shrink } = options;
+  if (shrink !== undefined && shrink !== false && !(Number.isInteger(shrink) && shrink >= 0)) {
+    throw new RangeError(`explore: shrink must be false or a number of replays >= 0, got ${describeValue(shrink)}`);
+  }
+  const setup = setupOf(options);
+  const found = (seed: number, run: number, r: RunRecord, s: Strategy | "fifo", k?: number) =>
+    failureOf(program, options, setup, { seed, run, runs, record: r, strategy: s, steps: k });
+
+  let k = options.steps ?? 0;
+  if (strategy === "pct" && options.steps === undefined) {
+    const fifo = await runOnce(program, listDecider([]), setup);
+    if (!fifo.ok) return { ok: false, runs: 1, failure: await found(first, 0, fifo, "fifo") };
+    k = fifo.steps;
+  }
+  const search = strategy === "bounded" ? new DelaySearch(bound) : null;
   for (let run = 0; run < runs; run++) {
-    const outcome = await replay(program, first + run, options);
-    if (!outcome.ok) {
-      const { seed, error, lines } = outcome;
-      return { ok: false, runs: run + 1, failure: { seed, run, error, lines, report: report(seed, run, runs, error, lines) } };
+    const seed = first + run;
+    const names = new Map<number, string>();
+    let decider: Decider;
+    let delays: ReturnType<typeof delayDecider> | null = null;
+    if (search !== null) {
+      const list = search.next();
+      if (list === null) return { ok: true, runs: run, failure: null, complete: true, bound: search.covered };
+      decider = delays = delayDecider(list);
+    } else {
+      decider = strategy === "random" ? randomDecider(seed) : pct(seed, k, options, names);
+    }
+    const r = await runOnce(program, decider, setup, false, names);
+    if (delays !== null) search!.observe(delays.taken, delays.counts);
+    if (!r.ok) {
+      const failure = await found(seed, run, r, strategy, strategy === "pct" ? k : undefined);
+      return search === null ? { ok: false, runs: run + 1, failure } : { ok: false, runs: run + 1, failure, complete: false, bound: search.covered };
     }
   }
-  return { ok: true, runs, failure: null };
-}
-
-/** The last lines of a failing trace shown in a report; the full trace is in `failure.lines`. */
-const TAIL = 40;
-
-function report(seed: number, run: number, runs: number, error: unknown, lines: string[]): string {
-  const shown = lines.slice(-TAIL);
-  const skipped = lines.length - shown.length;
-  return [
-    `explore: seed ${seed} (run ${run + 1} of ${runs}) failed: ${error instanceof Error ? `${error.name}: ${error.message}` : brief(error)}`,
-    `replay it with replay(program, ${seed}). Trace${skipped > 0 ? ` (last ${TAIL} of ${lines.length} lines)` : ""}:`,
-    ...shown.map((line) => `  ${line}`),
-  ].join("\n");
+  return search === null ? { ok: true, runs, failure: null } : { ok: true, runs, failure: null, complete: search.complete, bound: search.covered };
 }

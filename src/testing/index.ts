@@ -8,6 +8,10 @@ export { seededPolicy, type SeededPolicy } from "./seeded-policy.js";
 export {
   explore,
   replay,
+  DEFAULT_STRATEGY,
+  DEFAULT_DEPTH,
+  type Strategy,
+  type ShrunkFailure,
   type Program,
   type ExploreOptions,
   type ExploreResult,
@@ -16,3 +20,4 @@ export {
   type RunOutcome,
 } from "./explore.js";
 export { scriptedHandlers, type OpScript, type IoScript } from "./scripted-io.js";
+export { encodeSchedule, decodeSchedule, LivelockError } from "./choices.js";

@@ -1,5 +1,7 @@
 import { describeValue } from "../errors.js";
 import type { SchedulingPolicy } from "../kernel/types.js";
+import { mulberry32 } from "./choices.js";
+
 
 /**
  * A {@link SchedulingPolicy} that picks among ready tasks with a seeded PRNG, and remembers its
@@ -11,21 +13,6 @@ export interface SeededPolicy extends SchedulingPolicy {
   readonly choices: number;
   /** A seeded policy needs only the count. */
   pick(count: number, ready?: readonly number[]): number;
-}
-
-/**
- * mulberry32: a 32-bit PRNG, tiny and fast, good enough to shuffle schedules. Returns floats in
- * [0, 1). Same seed, same sequence, on every JavaScript engine.
- */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /**
