@@ -117,12 +117,19 @@ export class RunQueue<T extends Runnable> {
     if (i < levels.length && levels[i].priority === priority) return levels[i];
     const level = this.#spare.pop() ?? { priority, queue: new Deque<T>() };
     level.priority = priority;
-    levels.splice(i, 0, level);
+    // Moved by hand, not with `splice`: that allocates its result array (120 bytes), and a queue
+    // that empties and refills at every switch, as in fork+wait, would make several per fork.
+    levels.push(level);
+    for (let j = levels.length - 1; j > i; j--) levels[j] = levels[j - 1];
+    levels[i] = level;
     return level;
   }
 
   #drop(i: number): void {
-    const [level] = this.#levels.splice(i, 1);
+    const levels = this.#levels;
+    const level = levels[i];
+    for (let j = i; j < levels.length - 1; j++) levels[j] = levels[j + 1];
+    levels.pop();
     if (this.#spare.length < SPARE_LEVELS) this.#spare.push(level);
   }
 }

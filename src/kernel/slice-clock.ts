@@ -78,7 +78,7 @@ export class SliceClock {
       const recent = this.#recent;
       for (let i = 0; i < n; i++) {
         const task = recent[i]!;
-        task.timeRunning += share;
+        this.#k.tasks.addTime(task.tid, Time.Running, share);
         recent[i] = null;
         if (task.budget !== null && share > 0 && task.alive) {
           const over = task.budget.chargeRunTime(share, task.tid, task.name);

@@ -2,16 +2,18 @@
 const PAGE = 1024;
 
 /**
- * The times kept per task, in ms on the scheduler clock. (Running time, added to every 64 slices,
- * stays on the task: a field is cheaper to reach there than a page slot.)
+ * The times kept per task, in ms on the scheduler clock. Running time is here too, not on the
+ * task: it is added to every 64 slices, and once it holds a fraction a task field would point to
+ * a 16-byte heap number of its own (BENCHMARKS.md, round two).
  */
 export const enum Time {
   Created = 0,
   Started = 1,
   /** Blocked or paused; see `Task.off`. */
   Blocked = 2,
+  Running = 3,
 }
-const TIMES = 3;
+const TIMES = 4;
 
 class Page<T> {
   readonly slots: (T | undefined)[] = new Array<T | undefined>(PAGE);

@@ -13,6 +13,14 @@ export const enum Resume {
   Return = 2,
 }
 
+/** The bits of `Task.#flags`. */
+const enum Flag {
+  /** Two bits: a {@link Resume}. */
+  Mode = 3,
+  Native = 4,
+  Off = 8,
+}
+
 /**
  * Something waiting for a task to end: a task in `Wait`, or a join (`waitAll`, `waitAny`, `race`,
  * `allSettled`) told of each of its tasks' ends.
@@ -54,9 +62,8 @@ export class Task implements HeapEntry, TaskRef {
   gen: Generator<unknown, unknown, unknown> | null;
   /** What the next resume passes in: a value, or an error for `Resume.Throw`. Once ended: the result. */
   send: unknown = undefined;
-  mode: Resume = Resume.Next;
-  /** A native generator: resumed through the shared `%GeneratorPrototype%.next`. */
-  native = false;
+  /** `mode`, `native` and `off` in one small integer (see {@link Flag}): one field instead of three. */
+  #flags = 0;
 
   /** Slot in the sleep heap (which keeps the wake-up time), -1 when not asleep. */
   index = -1;
@@ -74,9 +81,6 @@ export class Task implements HeapEntry, TaskRef {
 
   // Timing: most times are in the task table (see `Time`), so that tasks carry fewer boxed
   // doubles. Time queued is derived in `info()`.
-  /** Off the ready queue (blocked or paused): `Time.Blocked` holds minus the start of the stretch. */
-  off = false;
-  timeRunning = 0;
   switches = 0;
 
   constructor(
@@ -88,6 +92,30 @@ export class Task implements HeapEntry, TaskRef {
   ) {
     this.gen = gen;
     this.parentTask = parentTask;
+  }
+
+  /** How the next resume passes `send` in. */
+  get mode(): Resume {
+    return this.#flags & Flag.Mode;
+  }
+  set mode(mode: Resume) {
+    this.#flags = (this.#flags & ~Flag.Mode) | mode;
+  }
+
+  /** A native generator: resumed through the shared `%GeneratorPrototype%.next`. */
+  get native(): boolean {
+    return (this.#flags & Flag.Native) !== 0;
+  }
+  set native(native: boolean) {
+    this.#flags = native ? this.#flags | Flag.Native : this.#flags & ~Flag.Native;
+  }
+
+  /** Off the ready queue (blocked or paused): `Time.Blocked` holds minus the start of the stretch. */
+  get off(): boolean {
+    return (this.#flags & Flag.Off) !== 0;
+  }
+  set off(off: boolean) {
+    this.#flags = off ? this.#flags | Flag.Off : this.#flags & ~Flag.Off;
   }
 
   get alive(): boolean {
@@ -229,7 +257,7 @@ export class Task implements HeapEntry, TaskRef {
   /** The `ps()` row of a live task as of clock time `now`. */
   info(waitingOn: string, now: number, table: TaskTable<Task>): TaskInfo {
     const created = table.time(this.tid, Time.Created);
-    const running = this.timeRunning;
+    const running = table.time(this.tid, Time.Running);
     const blocked = table.time(this.tid, Time.Blocked) + (this.off ? now : 0);
     return {
       tid: this.tid,
