@@ -6,6 +6,8 @@ export default defineConfig({
     node: "src/node/index.ts",
     testing: "src/testing/index.ts",
     agent: "src/agent/index.ts",
+    durable: "src/durable/index.ts",
+    sqlite: "src/sqlite/index.ts",
   },
   format: ["esm", "cjs"],
   dts: true,
@@ -17,4 +19,6 @@ export default defineConfig({
   // One shared chunk for the kernel, in CJS too: `yieldos/testing` must use the same `Syscall`
   // and `Scheduler` classes as `yieldos`, or `instanceof` checks fail across entry points.
   splitting: true,
+  // Optional peers stay imports, resolved by the consumer.
+  external: ["better-sqlite3"],
 });

@@ -5,7 +5,7 @@ import { readFileSync } from "node:fs";
 
 const require = createRequire(import.meta.url);
 const want = ["Scheduler", "VirtualClock", "Syscall", "IoRing", "getTid", "sleep", "fork", "wait", "kill", "submitIO", "call"];
-for (const entry of ["yieldos", "yieldos/node", "yieldos/testing", "yieldos/agent"]) {
+for (const entry of ["yieldos", "yieldos/node", "yieldos/testing", "yieldos/agent", "yieldos/durable", "yieldos/sqlite"]) {
   await import(entry);
   require(entry);
 }
@@ -33,5 +33,5 @@ const visit = (file) => {
   if (hit) throw new Error(`dist/${file} imports the Node built-in ${hit[1]}: the core must stay platform-neutral`);
   for (const m of text.matchAll(/(?:from\s+|require\()["']\.\/([\w.-]+\.c?js)["']/g)) visit(m[1]);
 };
-for (const file of ["index.js", "index.cjs", "testing.js", "testing.cjs", "agent.js", "agent.cjs"]) visit(file);
+for (const file of ["index.js", "index.cjs", "testing.js", "testing.cjs", "agent.js", "agent.cjs", "durable.js", "durable.cjs"]) visit(file);
 console.log(`smoke: ESM and CJS entry points load and share one kernel; ${seen.size} core/testing files import no Node built-ins`);

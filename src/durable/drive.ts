@@ -1,0 +1,163 @@
+import { Fork } from "../syscalls/fork.js";
+import { Sleep } from "../syscalls/sleep.js";
+import { SubmitIO, type IoItem } from "../syscalls/submit-io.js";
+import { Receive } from "../sync/channel-syscalls.js";
+import type { IoOp } from "../io/types.js";
+import type { TaskOptions, TaskTarget } from "../kernel/types.js";
+import { NonDeterminismError } from "./errors.js";
+import type { WorkflowRun } from "./run.js";
+import { StepIo, StepReading, StepSignal, StepSleep } from "./steps.js";
+import { Now, Patched, Random, Uuid, WaitSignal } from "./syscalls.js";
+
+type Gen = Generator<unknown, unknown, unknown>;
+
+/**
+ * Drives one task of a workflow: runs the workflow's own generator, counts its steps, and
+ * turns what it yields into journal-aware syscalls (ops, sleeps, readings, signals) or passes
+ * it on (everything deterministic: forks, waits, kills, channels). Forked children are driven
+ * the same way. A kill reaches the workflow's `finally` blocks as usual, unless the run is
+ * halted (finished, closed, or failed its replay), when its code is left as a crash leaves it.
+ */
+export function* drive(run: WorkflowRun, gen: Gen, root: boolean): Gen {
+  let ok = true;
+  let input: unknown;
+  let ended = false;
+  try {
+    for (;;) {
+      if (run.replaying && run.deliverDue()) {
+        yield; // a cancel was delivered: the kill lands here, before more of the code runs
+        continue;
+      }
+      if (run.halted) {
+        ended = true;
+        return undefined;
+      }
+      let r: IteratorResult<unknown, unknown>;
+      try {
+        r = ok ? gen.next(input) : gen.throw(input);
+      } catch (error) {
+        ended = true;
+        if (root) run.halted = true;
+        throw error;
+      }
+      if (r.done) {
+        ended = true;
+        if (root) run.halted = true;
+        return r.value;
+      }
+      [ok, input] = yield* step(run, r.value);
+    }
+  } finally {
+    if (!ended && !run.halted) {
+      // Killed at a yield: the workflow's finally blocks run, their yields journaled as any.
+      let r = gen.return(undefined);
+      while (!r.done) {
+        const [ok2, v] = yield* step(run, r.value);
+        r = ok2 ? gen.next(v) : gen.throw(v);
+      }
+    }
+  }
+}
+
+/** What the journal calls the syscall `y`. */
+function kindOf(y: unknown): string {
+  if (y instanceof SubmitIO) return "io";
+  if (y instanceof Sleep) return "sleep";
+  if (y instanceof Now) return "now";
+  if (y instanceof Random) return "random";
+  if (y instanceof Uuid) return "uuid";
+  if (y instanceof WaitSignal) return "waitSignal";
+  if (y === undefined) return "yield";
+  return (y as object)?.constructor?.name ?? typeof y;
+}
+
+/** One step: returns `[ok, value]` to resume the workflow's code with. */
+function* step(run: WorkflowRun, y: unknown): Generator<unknown, [boolean, unknown], unknown> {
+  if (y instanceof Patched) return [true, run.patched(y.id)]; // no step: old journals stay valid
+  const s = run.counter++;
+  const kind = kindOf(y);
+  if (run.replaying) {
+    const journaled = run.journaledKind(s);
+    if (journaled !== undefined && journaled !== kind) {
+      run.fail(new NonDeterminismError(run.id, s, `a ${journaled} step`, `a ${kind} step`));
+      yield; // halted: the kill lands here
+    }
+  }
+  try {
+    if (y instanceof SubmitIO) {
+      // Live, the op runs in a helper task, so its outcome reaches the workflow only after its
+      // commit; on replay a plain yield stands in for the fork (the same switch for the workflow).
+      if (run.hasOutcome(s)) yield;
+      else yield new Fork(ioHelper(run, s, y), { name: `durable-io ${run.id}:${s}` });
+      return [true, yield new StepIo(run, s)];
+    }
+    if (y instanceof Sleep) {
+      if (!(typeof y.ms === "number" && y.ms >= 0 && Number.isFinite(y.ms))) return [true, yield y]; // the kernel's RangeError
+      return [true, yield new StepSleep(run, s, y.ms)];
+    }
+    if (y instanceof Now || y instanceof Random || y instanceof Uuid) return [true, yield new StepReading(run, s, kind as "now")];
+    if (y instanceof WaitSignal) return [true, yield new StepSignal(run, s, y.name, y.options.timeout)];
+    if (y instanceof Fork) {
+      const tid = (yield wrapFork(run, y)) as number;
+      run.tids.add(tid);
+      return [true, tid];
+    }
+    if (y instanceof Receive && y.timeout !== undefined) {
+      return [false, new TypeError(`workflow "${run.id}" step ${s}: a channel receive with a timeout is not journaled; race waitSignal/sleep or use receive() without one`)];
+    }
+    return [true, yield y];
+  } catch (error) {
+    return [false, error];
+  }
+}
+
+function isGenerator(g: unknown): g is Gen {
+  return g !== null && typeof g === "object" && typeof (g as Gen).next === "function" && typeof (g as Gen).throw === "function";
+}
+
+function wrapFork(run: WorkflowRun, y: Fork): Fork {
+  const target = y.target as TaskTarget;
+  const gen = typeof target === "function" ? (target as () => unknown)() : target;
+  if (!isGenerator(gen)) return y; // the kernel reports the bad target
+  const name = y.options?.name ?? ((typeof target === "function" && target.name) || "task");
+  const options: TaskOptions = { ...y.options, name };
+  return new Fork(drive(run, gen, false), options);
+}
+
+/** Runs an op live and hands its outcome to the run (which journals it before the workflow sees it). */
+function* ioHelper(run: WorkflowRun, s: number, y: SubmitIO): Generator<unknown, void, unknown> {
+  let ok = true;
+  let value: unknown;
+  try {
+    value = yield new SubmitIO(keyed(`${run.id}:${s}`, y.ops), y.options);
+  } catch (error) {
+    ok = false;
+    value = error;
+  }
+  run.arriveValue(s, "io", ok, value);
+}
+
+/**
+ * The ops with their idempotency key: `op.idempotencyKey` for ring handlers, and the second
+ * argument of a `call` op's function. A batch's ops get `key.0`, `key.1`, ...
+ */
+function keyed(key: string, ops: IoItem | readonly IoItem[]): IoItem | IoItem[] {
+  if (Array.isArray(ops)) return ops.map((item, i) => keyItem(`${key}.${i}`, item as IoItem));
+  return keyItem(key, ops as IoItem);
+}
+
+function keyItem(key: string, item: IoItem): IoItem {
+  if (item === null || typeof item !== "object") return item;
+  if ("op" in item && !("type" in item)) return { ...item, op: keyOp(key, item.op) };
+  return keyOp(key, item as IoOp);
+}
+
+function keyOp(key: string, op: IoOp): IoOp {
+  if (op === null || typeof op !== "object") return op;
+  const withKey: IoOp & { idempotencyKey: string } = { ...op, idempotencyKey: key };
+  const fn = (op as { fn?: unknown }).fn;
+  if (op.type === "call" && typeof fn === "function" && fn.length >= 2) {
+    (withKey as { fn?: unknown }).fn = (signal: AbortSignal) => (fn as (s: AbortSignal, k: string) => unknown)(signal, key);
+  }
+  return withKey;
+}
