@@ -66,7 +66,7 @@ describe("sqlite", () => {
     await engine.start("order", ["cup"], { id: "o3" });
     await engine.signal("o3", "approve", true);
     const result = await engine.result("o3");
-    expect(store.journal("o3").map((e) => e.kind)).toEqual(["io", "signal", "sleep", "sleep"]);
+    expect(store.journal("o3").map((e) => e.kind)).toEqual(["signal", "io", "sleep", "sleep"]);
     await engine.compact("o3");
     expect(store.journal("o3")).toEqual([]);
     expect(await engine.result("o3")).toBe(result);
