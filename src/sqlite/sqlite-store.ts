@@ -3,10 +3,11 @@ import type BetterSqlite3 from "better-sqlite3";
 import { StoreError } from "../durable/errors.js";
 import type { Batch, InboxItem, JournalEntry, Recoverable, Store, WorkflowRecord } from "../durable/store.js";
 
-declare const require: NodeJS.Require | undefined;
+declare const __filename: string | undefined;
 
 function loadDriver(): typeof BetterSqlite3 {
-  const req = typeof require === "function" ? require : createRequire(import.meta.url);
+  // CJS build: __filename; ESM build: import.meta.url (bundlers turn a bare `require` into a stub).
+  const req = createRequire(typeof __filename === "string" ? __filename : import.meta.url);
   try {
     return req("better-sqlite3") as typeof BetterSqlite3;
   } catch (error) {
