@@ -88,20 +88,21 @@ describe("durable", () => {
   it("keeps a sleep's absolute deadline across a restart (real clock)", async () => {
     const store = new MemoryStore();
     function* wf() {
-      yield* sleep(400);
+      yield* sleep(1000);
       return "woke";
     }
     const t0 = Date.now();
     const e1 = new DurableEngine({ store, workflows: { wf } });
     await e1.start("wf", [], { id: "d" });
-    await new Promise((r) => setTimeout(r, 150));
+    await new Promise((r) => setTimeout(r, 400));
     await e1.close();
+    const closed = Date.now();
     const e2 = new DurableEngine({ store, workflows: { wf } });
     await e2.recover();
     expect(await e2.result("d")).toBe("woke");
-    const elapsed = Date.now() - t0;
-    expect(elapsed).toBeGreaterThanOrEqual(395);
-    expect(elapsed).toBeLessThan(530); // a fresh 400 ms sleep after the restart would end at >= 550
+    const end = Date.now();
+    expect(end - t0).toBeGreaterThanOrEqual(995);
+    expect(end).toBeLessThan(closed + 1000); // a fresh 1 s sleep after the restart would end later
   });
 
   it("replays forked children talking through a channel to the same interleaving", async () => {

@@ -85,10 +85,20 @@ function* step(run: WorkflowRun, y: unknown): Generator<unknown, [boolean, unkno
   }
   try {
     if (y instanceof SubmitIO) {
-      // Live, the op runs in a helper task, so its outcome reaches the workflow only after its
-      // commit; on replay a plain yield stands in for the fork (the same switch for the workflow).
-      if (run.hasOutcome(s)) yield;
-      else yield new Fork(ioHelper(run, s, y), { name: `durable-io ${run.id}:${s}` });
+      // Live, the op's outcome goes to the journal when it completes, and reaches the workflow
+      // only after its commit (StepIo). This task takes no step in between, so on replay it
+      // waits in StepIo at once: the steps of the workflow come in the same order.
+      if (!run.hasOutcome(s)) {
+        let ok = true;
+        let value: unknown;
+        try {
+          value = yield new SubmitIO(keyed(`${run.id}:${s}`, y.ops), y.options);
+        } catch (error) {
+          ok = false;
+          value = error;
+        }
+        run.arriveValue(s, "io", ok, value);
+      }
       return [true, yield new StepIo(run, s)];
     }
     if (y instanceof Sleep) {
@@ -124,19 +134,6 @@ function wrapFork(run: WorkflowRun, y: Fork): Fork {
   return new Fork(drive(run, gen, false), options);
 }
 
-/** Runs an op live and hands its outcome to the run (which journals it before the workflow sees it). */
-function* ioHelper(run: WorkflowRun, s: number, y: SubmitIO): Generator<unknown, void, unknown> {
-  let ok = true;
-  let value: unknown;
-  try {
-    value = yield new SubmitIO(keyed(`${run.id}:${s}`, y.ops), y.options);
-  } catch (error) {
-    ok = false;
-    value = error;
-  }
-  run.arriveValue(s, "io", ok, value);
-}
-
 /**
  * The ops with their idempotency key: `op.idempotencyKey` for ring handlers, and the second
  * argument of a `call` op's function. A batch's ops get `key.0`, `key.1`, ...
@@ -154,10 +151,12 @@ function keyItem(key: string, item: IoItem): IoItem {
 
 function keyOp(key: string, op: IoOp): IoOp {
   if (op === null || typeof op !== "object") return op;
-  const withKey: IoOp & { idempotencyKey: string } = { ...op, idempotencyKey: key };
   const fn = (op as { fn?: unknown }).fn;
-  if (op.type === "call" && typeof fn === "function" && fn.length >= 2) {
-    (withKey as { fn?: unknown }).fn = (signal: AbortSignal) => (fn as (s: AbortSignal, k: string) => unknown)(signal, key);
+  if (op.type === "call" && typeof fn === "function") {
+    // A call op's function gets the key as its second argument; one that does not take it is
+    // submitted as is (no copy on the hot path).
+    if (fn.length < 2) return op;
+    return { ...op, idempotencyKey: key, fn: (signal: AbortSignal) => (fn as (s: AbortSignal, k: string) => unknown)(signal, key) } as IoOp;
   }
-  return withKey;
+  return { ...op, idempotencyKey: key } as IoOp;
 }

@@ -93,6 +93,7 @@ export class DurableEngine {
   #finished: { run: WorkflowRun; state: WorkflowState; result: string; error: string }[] = [];
   #flushQueued = false;
   #loop: Promise<void> | null = null;
+  #running = false;
   #closed = false;
   readonly #host: RunHost;
   /** Failures the scheduler reported that no workflow owned (say, a child's unobserved error). */
@@ -348,10 +349,22 @@ export class DurableEngine {
     this.#queueFlush();
   }
 
+  /**
+   * Group commit: the flush runs in a task of the lowest priority, so it runs once every other
+   * task has run as far as it can: one batch holds what a whole scheduler turn collected, and it
+   * is committed before any of those workflows resumes.
+   */
   #queueFlush(): void {
-    if (this.#flushQueued) return;
+    if (this.#flushQueued || this.#closed) return;
     this.#flushQueued = true;
-    queueMicrotask(() => this.#flush());
+    const engine = this;
+    this.sched.spawn(
+      function* durableCommit() {
+        engine.#flush();
+      },
+      { priority: PUMP_PRIORITY },
+    );
+    this.#ensureRunning();
   }
 
   /** Group commit: everything collected since the last one, in one batch; then the deliveries. */
@@ -439,18 +452,21 @@ export class DurableEngine {
     };
   }
 
+  /** Runs the scheduler while it has tasks (unless its owner runs it: then that loop does). */
   #ensureRunning(): void {
-    if (this.#loop !== null || this.#closed) return;
+    if (this.#running || this.#closed) return;
+    this.#running = true; // before run(): it may call back here synchronously, from a task
     this.#loop = (async () => {
       try {
         await this.sched.run();
       } catch (error) {
-        if (!(error instanceof Error && /already running/.test(error.message))) this.errors.push(error);
+        if (error instanceof Error && /already running/.test(error.message)) return; // its owner runs it
+        this.errors.push(error);
+      } finally {
+        this.#running = false;
       }
-    })().finally(() => {
-      this.#loop = null;
       if (!this.#closed && this.sched.ps().length > 0) this.#ensureRunning();
-    });
+    })();
   }
 
   #checkOpen(method: string): void {
