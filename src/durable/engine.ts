@@ -24,7 +24,7 @@ export interface DurableEngineOptions {
   store: Store;
   /** Workflow names and their generator functions. */
   workflows: Record<string, WorkflowFn>;
-  /** The scheduler the workflows run on. Default: a new one on a real clock. */
+  /** The scheduler the workflows run on. Default: a new one on a real clock, with a ring of 1,024 entries. */
   scheduler?: Scheduler;
 }
 
@@ -114,7 +114,9 @@ export class DurableEngine {
       this.#workflows.set(name, fn);
     }
     this.#store = store;
-    this.sched = options.scheduler ?? new Scheduler();
+    // Many workflows wait on ops at once: a ring of 1,024 entries (2,048 in flight) keeps a group
+    // commit from being cut into ring-sized pieces.
+    this.sched = options.scheduler ?? new Scheduler({ ring: { entries: 1024 } });
     this.#virtual = this.sched.clock instanceof VirtualClock;
     const engine = this;
     this.#host = {

@@ -82,7 +82,7 @@ export class SqliteStore implements Store {
       listWf: db.prepare("SELECT * FROM yieldos_workflows ORDER BY created, id").raw(true),
       running: db.prepare("SELECT * FROM yieldos_workflows WHERE state = 'running' ORDER BY created, id").raw(true),
       journalOfRunning: db
-        .prepare("SELECT j.wf, j.seq, j.step, j.at, j.kind, j.ok, j.value FROM yieldos_journal j JOIN yieldos_workflows w ON w.id = j.wf WHERE w.state = 'running' ORDER BY j.wf, j.seq")
+        .prepare("SELECT wf, seq, step, at, kind, ok, value FROM yieldos_journal WHERE wf IN (SELECT id FROM yieldos_workflows WHERE state = 'running') ORDER BY wf, seq")
         .raw(true),
       journalOf: db.prepare("SELECT wf, seq, step, at, kind, ok, value FROM yieldos_journal WHERE wf = ? ORDER BY seq").raw(true),
       inboxOfRunning: db.prepare("SELECT i.wf, i.seq, i.name, i.payload FROM yieldos_inbox i JOIN yieldos_workflows w ON w.id = i.wf WHERE w.state = 'running' ORDER BY i.seq").raw(true),
