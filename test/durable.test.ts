@@ -272,3 +272,38 @@ describe("durable", () => {
     expect(await engine.result("t")).toEqual({ killed: true, err: "TaskKilledError", at: 10 });
   });
 });
+
+describe("durable time limits", () => {
+  it("a child's time limit is a durable timer: it fires at its journaled deadline, also after a restart", async () => {
+    const store = new MemoryStore();
+    function* wf() {
+      const slow = yield* fork(
+        function* () {
+          yield* sleep(10_000);
+          return "finished";
+        },
+        { timeLimit: 500 },
+      );
+      const first = yield* waitSignal<string>("first");
+      let outcome = "";
+      try {
+        outcome = yield* wait(slow);
+      } catch (e) {
+        outcome = (e as Error).message;
+      }
+      return { first, outcome, at: yield* now() };
+    }
+    const e1 = engineOn(store, { wf });
+    await e1.start("wf", [], { id: "tl" });
+    await settle();
+    await e1.close();
+    const e2 = engineOn(store, { wf });
+    await e2.recover();
+    await e2.signal("tl", "first", "x");
+    const result = (await e2.result("tl")) as { first: string; outcome: string; at: number };
+    expect(result.first).toBe("x");
+    expect(result.outcome).toMatch(/time limit of 500 ms/);
+    expect(result.at).toBe(500);
+    expect(store.journal("tl").filter((e) => e.kind === "Fork").map((e) => e.at < 0 ? "deadline" : "fired")).toEqual(["deadline", "fired"]);
+  });
+});

@@ -108,8 +108,15 @@ function* step(run: WorkflowRun, y: unknown): Generator<unknown, [boolean, unkno
     if (y instanceof Now || y instanceof Random || y instanceof Uuid) return [true, yield new StepReading(run, s, kind as "now")];
     if (y instanceof WaitSignal) return [true, yield new StepSignal(run, s, y.name, y.options.timeout)];
     if (y instanceof Fork) {
-      const tid = (yield wrapFork(run, y)) as number;
+      const limit = y.options?.timeLimit;
+      const timed = typeof limit === "number" && limit >= 0 && Number.isFinite(limit);
+      const tid = (yield wrapFork(run, y, timed)) as number;
       run.tids.add(tid);
+      if (timed) {
+        // A durable time limit: its deadline is journaled, its firing too (as a kill at a step).
+        run.limit(s, tid, limit);
+        yield new Fork(limitWatcher(run, s), { name: `durable-limit ${run.id}:${s}` });
+      }
       return [true, tid];
     }
     if (y instanceof Receive && y.timeout !== undefined) {
@@ -125,13 +132,21 @@ function isGenerator(g: unknown): g is Gen {
   return g !== null && typeof g === "object" && typeof (g as Gen).next === "function" && typeof (g as Gen).throw === "function";
 }
 
-function wrapFork(run: WorkflowRun, y: Fork): Fork {
+function wrapFork(run: WorkflowRun, y: Fork, timed: boolean): Fork {
   const target = y.target as TaskTarget;
   const gen = typeof target === "function" ? (target as () => unknown)() : target;
   if (!isGenerator(gen)) return y; // the kernel reports the bad target
   const name = y.options?.name ?? ((typeof target === "function" && target.name) || "task");
   const options: TaskOptions = { ...y.options, name };
+  if (timed) delete options.timeLimit; // the engine keeps it, durably
   return new Fork(drive(run, gen, false), options);
+}
+
+/** Sleeps until a child's journaled deadline, then reports it (unless the journal already has it). */
+function* limitWatcher(run: WorkflowRun, s: number): Generator<unknown, void, unknown> {
+  if (run.hasOutcome(s)) return;
+  yield new Sleep(Math.max(0, run.deadlineOf(s) - run.host.wallNow()));
+  run.arrive({ step: s, kind: "Fork", ok: true, value: "" });
 }
 
 /**

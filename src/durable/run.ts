@@ -1,5 +1,6 @@
 import type { Scheduler } from "../kernel/scheduler.js";
 import type { SyscallContext } from "../syscalls/syscall.js";
+import { TimeoutError } from "../errors.js";
 import { decode, decodeError, encode, encodeError } from "./codec.js";
 import { NonDeterminismError } from "./errors.js";
 import type { Outcome } from "./outcome.js";
@@ -40,6 +41,7 @@ export class WorkflowRun {
   readonly #early = new Map<number, JournalEntry>();
   readonly #mailbox = new Map<string, string[]>();
   readonly #waiters = new Map<string, SignalWaiter[]>();
+  readonly #limits = new Map<number, { tid: number; ms: number }>();
 
   // Replay: deliveries in journal order, records by step, and outcomes held until it ends.
   readonly #deliveries: JournalEntry[] = [];
@@ -163,6 +165,16 @@ export class WorkflowRun {
     if (!this.#delivered.has(step)) ctx.after(Math.max(0, at - this.host.wallNow()), () => this.arrive({ step, kind: "sleep", ok: true, value: "" }));
   }
 
+  /** A child forked at `step` with a time limit of `ms`: its deadline is journaled. */
+  limit(step: number, tid: number, ms: number): void {
+    this.#limits.set(step, { tid, ms });
+    this.deadline(step, "Fork", ms);
+  }
+
+  deadlineOf(step: number): number {
+    return this.#deadlines.get(step) ?? this.host.wallNow();
+  }
+
   /**
    * Replay: hands over the journal's outcomes that arrived at the current step count. Returns
    * whether one was a cancel (the caller must then yield, so the kill lands before more code runs).
@@ -224,6 +236,15 @@ export class WorkflowRun {
       case "cancel":
         this.host.sched.kill(this.rootTid, decode(e.value));
         return;
+      case "Fork": {
+        const limit = this.#limits.get(e.step);
+        if (limit !== undefined) {
+          this.#limits.delete(e.step);
+          const error = new TimeoutError(`workflow "${this.id}": the task forked at step ${e.step} ran out of its time limit of ${limit.ms} ms`, limit.ms, limit.tid);
+          this.host.sched.kill(limit.tid, error);
+        }
+        return;
+      }
       case "waitSignal":
         // The timeout fired; a signal may have answered the wait first.
         for (const list of this.#waiters.values()) {
