@@ -307,3 +307,49 @@ describe("durable time limits", () => {
     expect(store.journal("tl").filter((e) => e.kind === "Fork").map((e) => e.at < 0 ? "deadline" : "fired")).toEqual(["deadline", "fired"]);
   });
 });
+
+describe("durable async stores", () => {
+  it("works on a store whose methods return promises that settle late and out of order", async () => {
+    const inner = new MemoryStore();
+    let flip = false;
+    const later = <T>(fn: () => T): Promise<T> =>
+      new Promise((resolve, reject) => setTimeout(() => { try { resolve(fn()); } catch (e) { reject(e); } }, (flip = !flip) ? 3 : 0));
+    const store = {
+      create: (r: Parameters<MemoryStore["create"]>[0]) => later(() => inner.create(r)),
+      get: (id: string) => later(() => inner.get(id)),
+      list: () => later(() => inner.list()),
+      recoverable: (ids?: readonly string[]) => later(() => inner.recoverable(ids)),
+      write: (b: Parameters<MemoryStore["write"]>[0]) => { inner.write(b); return later(() => undefined); },
+      compact: (id: string) => later(() => inner.compact(id)),
+      close: () => later(() => undefined),
+    };
+    const trace: string[] = [];
+    function* wf() {
+      const ch = channel<number>();
+      const kid = yield* fork(function* () {
+        for (let i = 0; i < 3; i++) yield* ch.send(yield* call(async () => i));
+        ch.close();
+      });
+      for (;;) {
+        const m = yield* ch.receive();
+        if (m.done) break;
+        trace.push(`got ${m.value} r=${(yield* random()) < 1}`);
+      }
+      yield* wait(kid);
+      return trace.length;
+    }
+    const engine = new DurableEngine({ store, workflows: { wf }, scheduler: new Scheduler({ clock: new VirtualClock() }) });
+    await engine.start("wf", [], { id: "async" });
+    expect(await engine.result("async")).toBe(3);
+    const live = [...trace];
+    // The journal replays to the same trace.
+    trace.length = 0;
+    const copy = new MemoryStore();
+    copy.create({ ...inner.get("async")!, state: "running" });
+    copy.write({ entries: inner.journal("async").map((entry) => ({ id: "async", entry })), finished: [], inbox: [], inboxTaken: [] });
+    const e2 = engineOn(copy, { wf });
+    await e2.recover();
+    await e2.result("async");
+    expect(trace).toEqual(live);
+  });
+});

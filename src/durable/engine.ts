@@ -94,6 +94,8 @@ export class DurableEngine {
   #flushQueued = false;
   #loop: Promise<void> | null = null;
   #running = false;
+  #tail: Promise<void> = Promise.resolve();
+  #pendingWrites = 0;
   #closed = false;
   readonly #host: RunHost;
   /** Failures the scheduler reported that no workflow owned (say, a child's unobserved error). */
@@ -415,8 +417,15 @@ export class DurableEngine {
     } catch (error) {
       return done(error);
     }
-    if (written instanceof Promise) written.then(() => done(), done);
-    else done();
+    if (written instanceof Promise || this.#pendingWrites > 0) {
+      // An asynchronous store: deliver in batch order even if writes settle out of order.
+      this.#pendingWrites++;
+      const mine = Promise.resolve(written);
+      this.#tail = this.#tail.then(
+        () => mine.then(() => done(), done),
+        () => mine.then(() => done(), done),
+      ).finally(() => this.#pendingWrites--);
+    } else done();
   }
 
   #send(id: string, outcome: Outcome, name: string, payload: unknown): Promise<void> {
