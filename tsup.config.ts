@@ -21,4 +21,9 @@ export default defineConfig({
   splitting: true,
   // Optional peers stay imports, resolved by the consumer.
   external: ["better-sqlite3"],
+  // yieldos/sqlite resolves its peer with createRequire(__filename ?? import.meta.url): in the CJS
+  // build `import.meta` is a syntax error, and that branch never runs there.
+  esbuildOptions(options, context) {
+    if (context.format === "cjs") options.define = { ...options.define, "import.meta.url": "undefined" };
+  },
 });
