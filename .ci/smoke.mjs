@@ -8,7 +8,7 @@ import { join } from "node:path";
 
 const require = createRequire(import.meta.url);
 const want = ["Scheduler", "VirtualClock", "Syscall", "IoRing", "getTid", "sleep", "fork", "wait", "kill", "submitIO", "call", "CapSet", "CapabilityDeniedError", "retry"];
-for (const entry of ["yieldos", "yieldos/node", "yieldos/testing", "yieldos/agent", "yieldos/mcp", "yieldos/otel", "yieldos/bullmq"]) {
+for (const entry of ["yieldos", "yieldos/node", "yieldos/testing", "yieldos/agent", "yieldos/mcp", "yieldos/otel", "yieldos/bullmq", "yieldos/durable", "yieldos/sqlite"]) {
   await import(entry);
   require(entry);
 }
@@ -53,7 +53,7 @@ const visit = (file) => {
   if (hit) throw new Error(`dist/${file} imports the Node built-in ${hit[1]}: the core must stay platform-neutral`);
   for (const m of text.matchAll(/(?:from\s+|require\()["']\.\/([\w.-]+\.c?js)["']/g)) visit(m[1]);
 };
-for (const file of ["index.js", "index.cjs", "testing.js", "testing.cjs", "agent.js", "agent.cjs", "mcp.js", "mcp.cjs", "otel.js", "otel.cjs"]) visit(file);
+for (const file of ["index.js", "index.cjs", "testing.js", "testing.cjs", "agent.js", "agent.cjs", "mcp.js", "mcp.cjs", "otel.js", "otel.cjs", "durable.js", "durable.cjs"]) visit(file);
 console.log(`smoke: ESM and CJS entry points load and share one kernel; ${seen.size} core/testing/agent/mcp/otel files import no Node built-ins`);
 
 // An integration whose optional peer is missing fails on import, in ESM and CJS, naming the package

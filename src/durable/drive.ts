@@ -1,0 +1,177 @@
+import { Fork } from "../syscalls/fork.js";
+import { Sleep } from "../syscalls/sleep.js";
+import { SubmitIO, type IoItem } from "../syscalls/submit-io.js";
+import { Receive } from "../sync/channel.js";
+import type { IoOp } from "../io/types.js";
+import type { TaskOptions, TaskTarget } from "../kernel/types.js";
+import { NonDeterminismError } from "./errors.js";
+import type { WorkflowRun } from "./run.js";
+import { StepIo, StepReading, StepSignal, StepSleep } from "./steps.js";
+import { Now, Patched, Random, Uuid, WaitSignal } from "./syscalls.js";
+
+type Gen = Generator<unknown, unknown, unknown>;
+
+/**
+ * Drives one task of a workflow: runs the workflow's own generator, counts its steps, and
+ * turns what it yields into journal-aware syscalls (ops, sleeps, readings, signals) or passes
+ * it on (everything deterministic: forks, waits, kills, channels). Forked children are driven
+ * the same way. A kill reaches the workflow's `finally` blocks as usual, unless the run is
+ * halted (finished, closed, or failed its replay), when its code is left as a crash leaves it.
+ */
+export function* drive(run: WorkflowRun, gen: Gen, root: boolean): Gen {
+  let ok = true;
+  let input: unknown;
+  let ended = false;
+  try {
+    for (;;) {
+      if (run.replaying && run.deliverDue()) {
+        yield; // a cancel was delivered: the kill lands here, before more of the code runs
+        continue;
+      }
+      if (run.halted) {
+        ended = true;
+        return undefined;
+      }
+      let r: IteratorResult<unknown, unknown>;
+      try {
+        r = ok ? gen.next(input) : gen.throw(input);
+      } catch (error) {
+        ended = true;
+        if (root) run.halted = true;
+        throw error;
+      }
+      if (r.done) {
+        ended = true;
+        if (root) run.halted = true;
+        return r.value;
+      }
+      [ok, input] = yield* step(run, r.value);
+    }
+  } finally {
+    if (!ended && !run.halted) {
+      // Killed at a yield: the workflow's finally blocks run, their yields journaled as any.
+      let r = gen.return(undefined);
+      while (!r.done) {
+        const [ok2, v] = yield* step(run, r.value);
+        r = ok2 ? gen.next(v) : gen.throw(v);
+      }
+    }
+  }
+}
+
+/** What the journal calls the syscall `y`. */
+function kindOf(y: unknown): string {
+  if (y instanceof SubmitIO) return "io";
+  if (y instanceof Sleep) return "sleep";
+  if (y instanceof Now) return "now";
+  if (y instanceof Random) return "random";
+  if (y instanceof Uuid) return "uuid";
+  if (y instanceof WaitSignal) return "waitSignal";
+  if (y === undefined) return "yield";
+  return (y as object)?.constructor?.name ?? typeof y;
+}
+
+/** One step: returns `[ok, value]` to resume the workflow's code with. */
+function* step(run: WorkflowRun, y: unknown): Generator<unknown, [boolean, unknown], unknown> {
+  if (y instanceof Patched) return [true, run.patched(y.id)]; // no step: old journals stay valid
+  const s = run.counter++;
+  const kind = kindOf(y);
+  if (run.replaying) {
+    const journaled = run.journaledKind(s);
+    if (journaled !== undefined && journaled !== kind) {
+      run.fail(new NonDeterminismError(run.id, s, `a ${journaled} step`, `a ${kind} step`));
+      yield; // halted: the kill lands here
+    }
+  }
+  try {
+    if (y instanceof SubmitIO) {
+      // Live, the op's outcome goes to the journal when it completes, and reaches the workflow
+      // only after its commit (StepIo). This task takes no step in between, so on replay it
+      // waits in StepIo at once: the steps of the workflow come in the same order.
+      if (!run.hasOutcome(s)) {
+        let ok = true;
+        let value: unknown;
+        try {
+          value = yield new SubmitIO(keyed(`${run.id}:${s}`, y.ops), y.options);
+        } catch (error) {
+          ok = false;
+          value = error;
+        }
+        run.arriveValue(s, "io", ok, value);
+      }
+      return [true, yield new StepIo(run, s)];
+    }
+    if (y instanceof Sleep) {
+      if (!(typeof y.ms === "number" && y.ms >= 0 && Number.isFinite(y.ms))) return [true, yield y]; // the kernel's RangeError
+      return [true, yield new StepSleep(run, s, y.ms)];
+    }
+    if (y instanceof Now || y instanceof Random || y instanceof Uuid) return [true, yield new StepReading(run, s, kind as "now")];
+    if (y instanceof WaitSignal) return [true, yield new StepSignal(run, s, y.name, y.options.timeout)];
+    if (y instanceof Fork) {
+      const limit = y.options?.timeLimit;
+      const timed = typeof limit === "number" && limit >= 0 && Number.isFinite(limit);
+      const tid = (yield wrapFork(run, y, timed)) as number;
+      run.tids.add(tid);
+      if (timed) {
+        // A durable time limit: its deadline is journaled, its firing too (as a kill at a step).
+        run.limit(s, tid, limit);
+        yield new Fork(limitWatcher(run, s), { name: `durable-limit ${run.id}:${s}` });
+      }
+      return [true, tid];
+    }
+    if (y instanceof Receive && y.timeout !== undefined) {
+      return [false, new TypeError(`workflow "${run.id}" step ${s}: a channel receive with a timeout is not journaled; race waitSignal/sleep or use receive() without one`)];
+    }
+    return [true, yield y];
+  } catch (error) {
+    return [false, error];
+  }
+}
+
+function isGenerator(g: unknown): g is Gen {
+  return g !== null && typeof g === "object" && typeof (g as Gen).next === "function" && typeof (g as Gen).throw === "function";
+}
+
+function wrapFork(run: WorkflowRun, y: Fork, timed: boolean): Fork {
+  const target = y.target as TaskTarget;
+  const gen = typeof target === "function" ? (target as () => unknown)() : target;
+  if (!isGenerator(gen)) return y; // the kernel reports the bad target
+  const name = y.options?.name ?? ((typeof target === "function" && target.name) || "task");
+  const options: TaskOptions = { ...y.options, name };
+  if (timed) delete options.timeLimit; // the engine keeps it, durably
+  return new Fork(drive(run, gen, false), options);
+}
+
+/** Sleeps until a child's journaled deadline, then reports it (unless the journal already has it). */
+function* limitWatcher(run: WorkflowRun, s: number): Generator<unknown, void, unknown> {
+  if (run.hasOutcome(s)) return;
+  yield new Sleep(Math.max(0, run.deadlineOf(s) - run.host.wallNow()));
+  run.arrive({ step: s, kind: "Fork", ok: true, value: "" });
+}
+
+/**
+ * The ops with their idempotency key: `op.idempotencyKey` for ring handlers, and the second
+ * argument of a `call` op's function. A batch's ops get `key.0`, `key.1`, ...
+ */
+function keyed(key: string, ops: IoItem | readonly IoItem[]): IoItem | IoItem[] {
+  if (Array.isArray(ops)) return ops.map((item, i) => keyItem(`${key}.${i}`, item as IoItem));
+  return keyItem(key, ops as IoItem);
+}
+
+function keyItem(key: string, item: IoItem): IoItem {
+  if (item === null || typeof item !== "object") return item;
+  if ("op" in item && !("type" in item)) return { ...item, op: keyOp(key, item.op) };
+  return keyOp(key, item as IoOp);
+}
+
+function keyOp(key: string, op: IoOp): IoOp {
+  if (op === null || typeof op !== "object") return op;
+  const fn = (op as { fn?: unknown }).fn;
+  if (op.type === "call" && typeof fn === "function") {
+    // A call op's function gets the key as its second argument; one that does not take it is
+    // submitted as is (no copy on the hot path).
+    if (fn.length < 2) return op;
+    return { ...op, idempotencyKey: key, fn: (signal: AbortSignal) => (fn as (s: AbortSignal, k: string) => unknown)(signal, key) } as IoOp;
+  }
+  return { ...op, idempotencyKey: key } as IoOp;
+}

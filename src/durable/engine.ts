@@ -1,0 +1,504 @@
+import { nanoid } from "nanoid/non-secure";
+import { describeValue } from "../errors.js";
+import { VirtualClock } from "../time/clock.js";
+import { Scheduler } from "../kernel/scheduler.js";
+import { decode, decodeError, encode, encodeError } from "./codec.js";
+import { drive } from "./drive.js";
+import { StoreError, WorkflowNotFoundError } from "./errors.js";
+import type { Outcome } from "./outcome.js";
+import { WorkflowRun, type RunHost } from "./run.js";
+import { emptyBatch, isEmptyBatch, type Batch, type JournalEntry, type Recoverable, type Store, type WorkflowRecord, type WorkflowState } from "./store.js";
+
+/** A workflow: a generator function of JSON arguments. */
+export type WorkflowFn = (...args: any[]) => Generator<unknown, unknown, any>;
+
+/**
+ * Options of a {@link DurableEngine}.
+ *
+ * @example
+ * ```ts
+ * new DurableEngine({ store: new MemoryStore(), workflows: { order }, scheduler: new Scheduler() });
+ * ```
+ */
+export interface DurableEngineOptions {
+  store: Store;
+  /** Workflow names and their generator functions. */
+  workflows: Record<string, WorkflowFn>;
+  /** The scheduler the workflows run on. Default: a new one on a real clock, with a ring of 1,024 entries. */
+  scheduler?: Scheduler;
+}
+
+/** What `start` returns: the run under the id. */
+export interface WorkflowRunInfo {
+  id: string;
+  runId: string;
+  name: string;
+  /** `false` when the id existed already (the start was a no-op, or resumed it). */
+  created: boolean;
+}
+
+/** What `status` and `list` tell about a workflow. */
+export interface WorkflowStatus {
+  id: string;
+  runId: string;
+  name: string;
+  state: WorkflowState;
+  /** Whether this engine runs it now. */
+  live: boolean;
+  /** Steps taken in this engine (replayed ones included), or `null` if it does not run here. */
+  steps: number | null;
+  /** Whether it is still replaying its journal. */
+  replaying: boolean;
+  /** Steps that were replayed from the journal in this engine. */
+  replayedSteps: number;
+  created: number;
+  updated: number;
+}
+
+const PUMP_PRIORITY = Number.MIN_SAFE_INTEGER;
+
+/**
+ * Runs durable workflows: generator functions whose every outcome from outside (op results,
+ * timer firings, signals, clock and random readings, cancels) is journaled in a {@link Store}
+ * before the workflow sees it. After a crash, `recover()` re-runs each unfinished workflow, feeds
+ * it its journal at the same points and goes live where the journal ends; no journaled op runs
+ * again. The journal appends of one scheduler turn, across all workflows, go out as one batch
+ * (one transaction), committed before any of those workflows resumes.
+ *
+ * @example
+ * ```ts
+ * function* order(item: string) {
+ *   const id = yield* uuid();
+ *   yield* call((signal, key) => charge(item, key));
+ *   const ok = yield* waitSignal<boolean>("approved", { timeout: 3_600_000 });
+ *   return ok ? `shipped ${id}` : "expired";
+ * }
+ * const engine = new DurableEngine({ store: new SqliteStore("wf.db"), workflows: { order } });
+ * await engine.recover();                        // resume what a crash left
+ * await engine.start("order", ["book"], { id: "o-1" });
+ * await engine.signal("o-1", "approved", true);
+ * console.log(await engine.result("o-1"));
+ * ```
+ */
+export class DurableEngine {
+  readonly sched: Scheduler;
+  readonly #store: Store;
+  readonly #workflows: Map<string, WorkflowFn>;
+  readonly #virtual: boolean;
+  readonly #runs = new Map<string, WorkflowRun>();
+  readonly #starting = new Map<string, Promise<WorkflowRunInfo>>();
+  readonly #replaying = new Set<WorkflowRun>();
+  #pumping = false;
+  #outbox: { run: WorkflowRun; outcome: Outcome }[] = [];
+  #finished: { run: WorkflowRun; state: WorkflowState; result: string; error: string }[] = [];
+  #flushQueued = false;
+  #loop: Promise<void> | null = null;
+  #running = false;
+  #tail: Promise<void> = Promise.resolve();
+  #pendingWrites = 0;
+  #closed = false;
+  readonly #host: RunHost;
+  /** Failures the scheduler reported that no workflow owned (say, a child's unobserved error). */
+  readonly errors: unknown[] = [];
+
+  constructor(options: DurableEngineOptions) {
+    if (options === null || typeof options !== "object") throw new TypeError(`DurableEngine options must be an object, got ${describeValue(options)}`);
+    const { store, workflows } = options;
+    if (store === null || typeof store !== "object" || typeof store.write !== "function") {
+      throw new TypeError(`DurableEngine: options.store must be a Store (new MemoryStore(), new SqliteStore(path)), got ${describeValue(store)}`);
+    }
+    if (workflows === null || typeof workflows !== "object") {
+      throw new TypeError(`DurableEngine: options.workflows must map names to generator functions, got ${describeValue(workflows)}`);
+    }
+    this.#workflows = new Map();
+    for (const [name, fn] of Object.entries(workflows)) {
+      if (typeof fn !== "function") throw new TypeError(`DurableEngine: workflow "${name}" must be a generator function, got ${describeValue(fn)}`);
+      this.#workflows.set(name, fn);
+    }
+    this.#store = store;
+    // Many workflows wait on ops at once: a ring of 1,024 entries (2,048 in flight) keeps a group
+    // commit from being cut into ring-sized pieces.
+    this.sched = options.scheduler ?? new Scheduler({ ring: { entries: 1024 } });
+    this.#virtual = this.sched.clock instanceof VirtualClock;
+    const engine = this;
+    this.#host = {
+      sched: this.sched,
+      collect: (run, outcome) => engine.#collect(run, outcome),
+      wallNow: () => (engine.#virtual ? engine.sched.now() : Date.now()),
+    };
+  }
+
+  /**
+   * Starts workflow `name` with `args` (an array is spread into the generator function's
+   * parameters; anything else is its one argument) under `options.id` (default: a nanoid).
+   * Idempotent on the id: an existing id returns its run (resuming it here if it is unfinished
+   * and no engine-side copy runs it). Resolves once the workflow is in the store.
+   */
+  start(name: string, args: unknown = [], options: { id?: string } = {}): Promise<WorkflowRunInfo> {
+    this.#checkOpen("start");
+    const fn = this.#workflows.get(name);
+    if (fn === undefined) {
+      return Promise.reject(
+        new WorkflowNotFoundError(`DurableEngine.start: no workflow named "${name}"; registered: ${[...this.#workflows.keys()].map((n) => `"${n}"`).join(", ") || "none"}`),
+      );
+    }
+    let argsText: string;
+    try {
+      argsText = encode(args, `the arguments of workflow "${name}"`);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const id = options.id ?? nanoid();
+    if (typeof id !== "string" || id === "") return Promise.reject(new TypeError(`DurableEngine.start: options.id must be a non-empty string, got ${describeValue(id)}`));
+    const live = this.#runs.get(id);
+    if (live !== undefined) return Promise.resolve({ id, runId: live.runId, name: live.name, created: false });
+    const pending = this.#starting.get(id);
+    if (pending !== undefined) return pending.then((info) => ({ ...info, created: false }));
+    const p = (async (): Promise<WorkflowRunInfo> => {
+      const now = Date.now();
+      const record: WorkflowRecord = { id, runId: nanoid(), name, args: argsText, state: "running", result: "", error: "", created: now, updated: now };
+      const { record: stored, created } = await this.#storeCall("create", () => this.#store.create(record));
+      this.#checkOpen("start");
+      if (created) this.#launch({ record: stored, journal: [], inbox: [] });
+      else if (stored.state === "running" && !this.#runs.has(id)) {
+        const [rec] = await this.#storeCall("recoverable", () => this.#store.recoverable([id]));
+        if (rec !== undefined && !this.#runs.has(id)) this.#launch(rec);
+      }
+      return { id, runId: stored.runId, name: stored.name, created };
+    })();
+    this.#starting.set(id, p);
+    p.then(
+      () => this.#starting.delete(id),
+      () => this.#starting.delete(id),
+    );
+    return p;
+  }
+
+  /** Resumes every unfinished workflow in the store that this engine does not run yet; returns their ids. */
+  async recover(): Promise<string[]> {
+    this.#checkOpen("recover");
+    const recs = await this.#storeCall("recoverable", () => this.#store.recoverable());
+    const ids: string[] = [];
+    for (const rec of recs) {
+      if (this.#runs.has(rec.record.id)) continue;
+      this.#launch(rec);
+      ids.push(rec.record.id);
+    }
+    return ids;
+  }
+
+  /** Resolves with the workflow's return value once it finishes (rejects with its error). */
+  async result(id: string): Promise<unknown> {
+    const run = this.#runs.get(id);
+    if (run !== undefined) return run.result;
+    const pending = this.#starting.get(id);
+    if (pending !== undefined) {
+      await pending;
+      return this.result(id);
+    }
+    const rec = await this.#storeCall("get", () => this.#store.get(id));
+    if (rec === undefined) throw new WorkflowNotFoundError(`DurableEngine.result: no workflow "${id}" in the store`);
+    return settled(rec);
+  }
+
+  /** Where workflow `id` stands, or `undefined` if the store does not hold it. */
+  async status(id: string): Promise<WorkflowStatus | undefined> {
+    const rec = await this.#storeCall("get", () => this.#store.get(id));
+    if (rec === undefined) return undefined;
+    return this.#status(rec);
+  }
+
+  /** Every workflow in the store. */
+  async list(): Promise<WorkflowStatus[]> {
+    const recs = await this.#storeCall("list", () => this.#store.list());
+    return recs.map((r) => this.#status(r));
+  }
+
+  /**
+   * Sends signal `name` with `payload` (JSON) to workflow `id`. It is journaled before the
+   * workflow sees it; signals the workflow does not wait for yet are kept, in order. Resolves
+   * once it is committed.
+   */
+  signal(id: string, name: string, payload?: unknown): Promise<void> {
+    this.#checkOpen("signal");
+    if (typeof name !== "string" || name === "") return Promise.reject(new TypeError(`DurableEngine.signal: name must be a non-empty string, got ${describeValue(name)}`));
+    let text: string;
+    try {
+      text = encode({ name, payload: encode(payload, `the payload of signal "${name}"`) }, "a signal");
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.#send(id, { step: -1, kind: "signal", ok: true, value: text }, name, payload);
+  }
+
+  /** Cancels workflow `id`: its tasks are killed (their `finally` blocks run); it ends `cancelled`. */
+  cancel(id: string, reason?: unknown): Promise<void> {
+    this.#checkOpen("cancel");
+    let text: string;
+    try {
+      text = encode(reason === undefined ? "cancelled" : reason, "a cancel reason");
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.#send(id, { step: -1, kind: "cancel", ok: true, value: text }, CANCEL, reason);
+  }
+
+  /** Drops the journal of finished workflow `id`; its record and result stay. */
+  async compact(id: string): Promise<void> {
+    await this.#storeCall("compact", () => this.#store.compact(id));
+  }
+
+  /**
+   * Stops at once, as a crash would: no more workflow code runs (not even `finally` blocks),
+   * outcomes not yet committed are dropped, unfinished workflows stay in the store for another
+   * engine's `recover()`. Then releases the store.
+   */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#outbox = [];
+    this.#finished = [];
+    const closed = new Error("DurableEngine was closed before the workflow finished; recover it with another engine");
+    for (const run of this.#runs.values()) {
+      if (run.state === "running") run.fail(closed);
+    }
+    this.#replaying.clear();
+    await this.#loop?.catch(() => {});
+    await this.#store.close();
+  }
+
+  #launch(rec: Recoverable): void {
+    const { record } = rec;
+    const fn = this.#workflows.get(record.name);
+    const run = new WorkflowRun(this.#host, record.id, record.runId, record.name, rec.journal);
+    this.#runs.set(record.id, run);
+    if (fn === undefined) {
+      run.fail(new WorkflowNotFoundError(`workflow "${record.id}" runs "${record.name}", which this engine does not register`));
+      return;
+    }
+    const args = decode(record.args);
+    let gen: Generator<unknown, unknown, unknown>;
+    try {
+      gen = Array.isArray(args) ? fn(...args) : fn(args);
+    } catch (error) {
+      gen = (function* () {
+        throw error;
+      })();
+    }
+    const handle = this.sched.spawn(drive(run, gen, true), { name: `workflow ${record.name} ${record.id}` });
+    run.rootTid = handle.tid;
+    handle.done.then(
+      (value) => this.#ended(run, "completed", value),
+      (error) => this.#ended(run, error instanceof Error && error.name === "TaskKilledError" ? "cancelled" : "failed", error),
+    );
+    for (const item of rec.inbox) {
+      const outcome: Outcome =
+        item.name === CANCEL
+          ? { step: -1, kind: "cancel", ok: true, value: item.payload, inboxSeq: item.seq }
+          : { step: -1, kind: "signal", ok: true, value: encode({ name: item.name, payload: item.payload }, "a signal"), inboxSeq: item.seq };
+      run.arrive(outcome);
+    }
+    if (run.replaying) {
+      this.#replaying.add(run);
+      this.#startPump();
+    }
+    this.#ensureRunning();
+  }
+
+  #ended(run: WorkflowRun, state: WorkflowState, value: unknown): void {
+    if (run.state !== "running" || this.#closed) return;
+    run.halted = true;
+    run.killAll();
+    let result = "";
+    let error = "";
+    if (state === "completed") {
+      try {
+        result = encode(value, `the result of workflow "${run.id}"`);
+      } catch (e) {
+        state = "failed";
+        error = encodeError(e);
+      }
+    } else error = encodeError(value);
+    run.state = state;
+    this.#finished.push({ run, state, result, error });
+    this.#queueFlush();
+  }
+
+  /** Replay: delivers journal outcomes to workflows none of whose tasks can run. Lowest priority. */
+  #startPump(): void {
+    if (this.#pumping) return;
+    this.#pumping = true;
+    const engine = this;
+    this.sched.spawn(
+      function* pump() {
+        try {
+          while (engine.#replaying.size > 0) {
+            for (const run of engine.#replaying) {
+              if (!run.replaying || run.halted) engine.#replaying.delete(run);
+              else run.deliverQuiescent();
+            }
+            yield;
+          }
+        } finally {
+          engine.#pumping = false;
+        }
+      },
+      { name: "durable-replay", priority: PUMP_PRIORITY },
+    );
+  }
+
+  #collect(run: WorkflowRun, outcome: Outcome): void {
+    if (this.#closed) return;
+    this.#outbox.push({ run, outcome });
+    this.#queueFlush();
+  }
+
+  /**
+   * Group commit: the flush runs in a task of the lowest priority, so it runs once every other
+   * task has run as far as it can: one batch holds what a whole scheduler turn collected, and it
+   * is committed before any of those workflows resumes.
+   */
+  #queueFlush(): void {
+    if (this.#flushQueued || this.#closed) return;
+    this.#flushQueued = true;
+    const engine = this;
+    this.sched.spawn(
+      function* durableCommit() {
+        engine.#flush();
+      },
+      { priority: PUMP_PRIORITY },
+    );
+    this.#ensureRunning();
+  }
+
+  /** Group commit: everything collected since the last one, in one batch; then the deliveries. */
+  #flush(): void {
+    this.#flushQueued = false;
+    if (this.#closed) return;
+    const items = this.#outbox;
+    const finished = this.#finished;
+    this.#outbox = [];
+    this.#finished = [];
+    const batch: Batch = emptyBatch();
+    const deliveries: { run: WorkflowRun; entry: JournalEntry; outcome: Outcome }[] = [];
+    for (const { run, outcome } of items) {
+      if (run.halted && run.state !== "running") continue;
+      const entry: JournalEntry = { seq: run.nextSeq++, step: outcome.step, at: outcome.record ? -1 : run.counter, kind: outcome.kind, ok: outcome.ok, value: outcome.value };
+      batch.entries.push({ id: run.id, entry });
+      if (outcome.inboxSeq !== undefined) batch.inboxTaken.push({ id: run.id, seq: outcome.inboxSeq });
+      deliveries.push({ run, entry, outcome });
+    }
+    const updated = Date.now();
+    for (const f of finished) batch.finished.push({ id: f.run.id, state: f.state, result: f.result, error: f.error, updated });
+    if (isEmptyBatch(batch)) return;
+    const done = (error?: unknown): void => {
+      if (error !== undefined) {
+        const e = error instanceof StoreError ? error : new StoreError(`the store failed to write a journal batch: ${String((error as Error)?.message ?? error)}`, { cause: error });
+        for (const d of deliveries) {
+          d.outcome.done?.(e);
+          d.run.fail(e);
+        }
+        for (const f of finished) f.run.reject(e);
+        return;
+      }
+      if (this.#closed) return;
+      for (const d of deliveries) {
+        if (!d.outcome.record) d.run.deliver(d.entry);
+        d.outcome.done?.();
+      }
+      for (const f of finished) {
+        if (f.state === "completed") f.run.resolve(decode(f.result));
+        else f.run.reject(f.state === "failed" ? decodeError(f.error) : decodeError(f.error));
+      }
+    };
+    let written: unknown;
+    try {
+      written = this.#store.write(batch);
+    } catch (error) {
+      return done(error);
+    }
+    if (written instanceof Promise || this.#pendingWrites > 0) {
+      // An asynchronous store: deliver in batch order even if writes settle out of order.
+      this.#pendingWrites++;
+      const mine = Promise.resolve(written);
+      this.#tail = this.#tail.then(
+        () => mine.then(() => done(), done),
+        () => mine.then(() => done(), done),
+      ).finally(() => this.#pendingWrites--);
+    } else done();
+  }
+
+  #send(id: string, outcome: Outcome, name: string, payload: unknown): Promise<void> {
+    const run = this.#runs.get(id);
+    if (run !== undefined && run.state === "running" && !run.halted) {
+      return new Promise<void>((resolve, reject) => {
+        outcome.done = (error) => (error === undefined ? resolve() : reject(error));
+        run.arrive(outcome);
+        if (run.replaying) resolve(); // held: journaled once the replay ends
+      });
+    }
+    return (async () => {
+      const rec = await this.#storeCall("get", () => this.#store.get(id));
+      if (rec === undefined) throw new WorkflowNotFoundError(`no workflow "${id}" in the store to ${name === CANCEL ? "cancel" : `signal "${name}"`}`);
+      if (rec.state !== "running") throw new Error(`workflow "${id}" has already ${rec.state}; it takes no more ${name === CANCEL ? "cancels" : "signals"}`);
+      const text = name === CANCEL ? outcome.value : encode(payload, `the payload of signal "${name}"`);
+      await this.#storeCall("write", () => this.#store.write({ ...emptyBatch(), inbox: [{ id, name, payload: text }] }));
+    })();
+  }
+
+  #status(rec: WorkflowRecord): WorkflowStatus {
+    const run = this.#runs.get(rec.id);
+    const live = run !== undefined && run.state === "running" && !run.halted;
+    return {
+      id: rec.id,
+      runId: rec.runId,
+      name: rec.name,
+      state: rec.state,
+      live,
+      steps: run === undefined ? null : run.counter,
+      replaying: run?.replaying ?? false,
+      replayedSteps: run?.replayedSteps ?? 0,
+      created: rec.created,
+      updated: rec.updated,
+    };
+  }
+
+  /** Runs the scheduler while it has tasks (unless its owner runs it: then that loop does). */
+  #ensureRunning(): void {
+    if (this.#running || this.#closed) return;
+    this.#running = true; // before run(): it may call back here synchronously, from a task
+    this.#loop = (async () => {
+      try {
+        await this.sched.run();
+      } catch (error) {
+        if (error instanceof Error && /already running/.test(error.message)) return; // its owner runs it
+        this.errors.push(error);
+      } finally {
+        this.#running = false;
+      }
+      if (!this.#closed && this.sched.ps().length > 0) this.#ensureRunning();
+    })();
+  }
+
+  #checkOpen(method: string): void {
+    if (this.#closed) throw new Error(`DurableEngine.${method}: the engine is closed; make a new engine on the store`);
+  }
+
+  async #storeCall<T>(what: string, fn: () => T | Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (error) {
+      if (error instanceof StoreError) throw error;
+      throw new StoreError(`the store failed (${what}): ${String((error as Error)?.message ?? error)}`, { cause: error });
+    }
+  }
+}
+
+/** The inbox name of a cancel sent while no engine ran the workflow. */
+const CANCEL = "\u0000cancel";
+
+function settled(rec: WorkflowRecord): unknown {
+  if (rec.state === "completed") return decode(rec.result);
+  if (rec.state === "running") throw new Error(`workflow "${rec.id}" is unfinished and no engine here runs it: call engine.recover() first`);
+  throw decodeError(rec.error);
+}

@@ -1,0 +1,78 @@
+/**
+ * Errors of `yieldos/durable`. Each message names the workflow, the step or the value involved.
+ */
+
+/**
+ * A workflow's code no longer matches its journal: at `step` the journal holds `journaled`,
+ * and the code did `actual`. The workflow stops (its journal is kept, so fixed code can recover
+ * it); gate changed code with `patched(id)` so old runs keep their old path.
+ *
+ * @example
+ * ```ts
+ * await engine.result("order-1").catch((e) => e instanceof NonDeterminismError && e.step); // 3
+ * ```
+ */
+export class NonDeterminismError extends Error {
+  override name = "NonDeterminismError";
+  constructor(
+    readonly workflowId: string,
+    readonly step: number,
+    readonly journaled: string,
+    readonly actual: string,
+  ) {
+    super(
+      `workflow "${workflowId}" diverged from its journal at step ${step}: the journal holds ${journaled}, the code did ${actual}; ` +
+        `keep the old path behind patched(id) while runs started by the old code are in flight`,
+    );
+  }
+}
+
+/**
+ * A workflow id that the store does not hold, or a workflow name the engine does not know.
+ *
+ * @example
+ * ```ts
+ * await engine.result("nope").catch((e) => e instanceof WorkflowNotFoundError); // true
+ * ```
+ */
+export class WorkflowNotFoundError extends Error {
+  override name = "WorkflowNotFoundError";
+  constructor(message: string) {
+    super(message);
+  }
+}
+
+/**
+ * The store failed (unavailable, closed, corrupt). Nothing of the failed batch was accepted.
+ *
+ * @example
+ * ```ts
+ * await engine.start("w", [], { id: "x" }).catch((e) => e instanceof StoreError);
+ * ```
+ */
+export class StoreError extends Error {
+  override name = "StoreError";
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+/**
+ * An error that crossed the journal: the name and message of the original, which is what the
+ * workflow sees live and on replay alike.
+ *
+ * @example
+ * ```ts
+ * try { yield* call(() => Promise.reject(new RangeError("x"))); }
+ * catch (e) { (e as JournaledError).originalName; } // "RangeError"
+ * ```
+ */
+export class JournaledError extends Error {
+  constructor(
+    readonly originalName: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = originalName;
+  }
+}
