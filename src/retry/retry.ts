@@ -1,3 +1,4 @@
+import { mulberry32 } from "../random.js";
 import { checkMs } from "../checks.js";
 import { TaskKilledError, TimeoutError, describeValue } from "../errors.js";
 import { fork } from "../syscalls/fork.js";
@@ -137,16 +138,4 @@ function checkPolicy(policy: RetryPolicy): CheckedPolicy {
     checkedJitter = { seed: jitter.seed, ratio };
   }
   return { maxAttempts, baseMs, factor, maxMs, jitter: checkedJitter, retryIf, attemptTimeout, onRetry };
-}
-
-/** A small seeded generator of floats in [0, 1) (mulberry32): the same seed gives the same waits. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

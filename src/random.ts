@@ -1,0 +1,20 @@
+/**
+ * mulberry32: a 32-bit PRNG, tiny and fast, good enough to shuffle schedules and jitter retries. Returns floats in
+ * [0, 1). Same seed, same sequence, on every JavaScript engine.
+ *
+ * @example
+ * ```ts
+ * const next = mulberry32(42);
+ * next(); // the same float on every run
+ * ```
+ */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
