@@ -76,3 +76,24 @@ export class JournaledError extends Error {
     this.name = originalName;
   }
 }
+
+/**
+ * A {@link LeasedStore} refused journal writes for workflows whose lease this engine no longer
+ * holds: another engine took them over (after this one stalled, say) and runs them now. The
+ * engine stops running those workflows at once; the rest of the batch was written.
+ *
+ * @example
+ * ```ts
+ * try { await store.write(batch); } catch (e) { if (e instanceof LeaseLostError) console.log(e.ids); }
+ * ```
+ */
+export class LeaseLostError extends Error {
+  override name = "LeaseLostError";
+  constructor(
+    /** The workflows whose part of the batch was refused. */
+    readonly ids: readonly string[],
+    message?: string,
+  ) {
+    super(message ?? `the lease on workflow${ids.length === 1 ? "" : "s"} ${ids.map((id) => `"${id}"`).join(", ")} was taken by another engine; this engine stops running ${ids.length === 1 ? "it" : "them"}`);
+  }
+}

@@ -87,6 +87,41 @@ export interface Store {
   close(): Awaitable<void>;
 }
 
+/**
+ * A store that several engines share (processes, machines), such as `RedisStore` in
+ * `yieldos/bullmq`. Before an engine runs a workflow, its host takes the workflow's lease; each
+ * lease comes with a fencing token that grows with every acquisition, and the store refuses
+ * journal writes for a workflow whose lease was since taken by a later token, so two engines
+ * never both append to one journal. The store remembers the token of each lease it holds, so
+ * `write` keeps its signature.
+ *
+ * `write` on a leased store is atomic per workflow: when some workflows' leases were lost, it
+ * writes the other workflows' parts and throws {@link LeaseLostError} naming the refused ids.
+ *
+ * @example
+ * ```ts
+ * const token = await store.acquire("order-1", "worker-a", 30_000);
+ * if (token !== null) await engine.recover(["order-1"]);
+ * ```
+ */
+export interface LeasedStore extends Store {
+  /**
+   * Takes the lease on workflow `id` for `ttlMs` on behalf of `owner`. Resolves with the new
+   * fencing token (greater than any earlier one for `id`), or `null` while another owner's lease is live.
+   */
+  acquire(id: string, owner: string, ttlMs: number): Awaitable<number | null>;
+  /** Extends the lease this store holds on `id`; `false` if it was lost (expired and taken, or never held). */
+  renew(id: string, ttlMs: number): Awaitable<boolean>;
+  /** Gives up the lease this store holds on `id` (a no-op if it holds none). */
+  release(id: string): Awaitable<void>;
+}
+
+/** Whether `store` is a {@link LeasedStore}. */
+export function isLeasedStore(store: Store): store is LeasedStore {
+  const s = store as Partial<LeasedStore>;
+  return typeof s.acquire === "function" && typeof s.renew === "function" && typeof s.release === "function";
+}
+
 /** An empty batch. */
 export function emptyBatch(): Batch {
   return { entries: [], finished: [], inbox: [], inboxTaken: [] };
