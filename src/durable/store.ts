@@ -81,6 +81,8 @@ export interface Store {
   list(): Awaitable<WorkflowRecord[]>;
   /** Unfinished workflows (`ids` given: only those) with their journals and inboxes. */
   recoverable(ids?: readonly string[]): Awaitable<Recoverable[]>;
+  /** Optional: the inbox of workflow `id` alone (cheaper than `recoverable([id])` when the journal is long). */
+  inbox?(id: string): Awaitable<InboxItem[]>;
   write(batch: Batch): Awaitable<void>;
   /** Drops the journal of a finished workflow, keeping its record (and so its result). */
   compact(id: string): Awaitable<void>;
