@@ -12,20 +12,25 @@ function busy(ms: number): void {
   while (performance.now() < end);
 }
 
+/** A provider that answers each query with its text, a turn later; on "first" it calls `onFirst` before answering. */
+function echoAfter(calls: string[], onFirst: () => void): LlmProvider {
+  return {
+    name: "slow",
+    async query(request: LlmRequest) {
+      const q = request.messages[0].content;
+      calls.push(q);
+      await Promise.resolve();
+      if (q === "first") onFirst();
+      return { text: q };
+    },
+  };
+}
+
 describe("llm queue", () => {
   it("does not call the provider for a queued query whose deadline passed while it waited (real clock)", async () => {
     const sched = new Scheduler();
     const calls: string[] = [];
-    const provider: LlmProvider = {
-      name: "slow",
-      async query(request: LlmRequest) {
-        const q = request.messages[0].content;
-        calls.push(q);
-        await Promise.resolve();
-        if (q === "first") busy(60); // no timer can fire meanwhile
-        return { text: q };
-      },
-    };
+    const provider = echoAfter(calls, () => busy(60)); // no timer can fire meanwhile
     registerLlm(sched, provider, { concurrency: 1 });
     const first = sched.spawn(function* () {
       return (yield* llm.query(ask("first"))).text;
@@ -43,16 +48,7 @@ describe("llm queue", () => {
     const sched = new Scheduler();
     const calls: string[] = [];
     let victim = 0;
-    const provider: LlmProvider = {
-      name: "slow",
-      async query(request: LlmRequest) {
-        const q = request.messages[0].content;
-        calls.push(q);
-        await Promise.resolve();
-        if (q === "first") sched.kill(victim, "no longer needed");
-        return { text: q };
-      },
-    };
+    const provider = echoAfter(calls, () => sched.kill(victim, "no longer needed"));
     registerLlm(sched, provider, { concurrency: 1 });
     sched.spawn(function* () {
       yield* llm.query(ask("first"));

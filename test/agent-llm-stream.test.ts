@@ -77,6 +77,18 @@ beforeEach(() => {
 
 const hi = (extra: Partial<LlmQuery> = {}): LlmQuery => ({ model: "gpt-test", messages: [{ role: "user", content: "hi" }], ...extra });
 const service = (sched: Scheduler, options: LlmServiceOptions = {}) => registerLlm(sched, openAiProvider({ baseURL }), { retry: { baseMs: 5 }, ...options });
+/** Streams `query`, collecting the delta texts, then waits for the result, which must fail, and returns its error. */
+function* textsThenError(query: LlmQuery) {
+  const { deltas, result } = yield* llm.stream(query);
+  const texts: string[] = [];
+  for (let d = yield* deltas.receive(); !d.done; d = yield* deltas.receive()) texts.push(d.value.text);
+  try {
+    yield* wait(result);
+  } catch (e) {
+    return { texts, error: e as LlmError };
+  }
+  throw new Error(`expected the stream's result to fail; it succeeded after ${JSON.stringify(texts)}`);
+}
 
 describe("llm fields", () => {
   it("passes tools, tool_choice, response_format, seed and provider extras through and returns tool calls and usage", async () => {
@@ -252,16 +264,7 @@ describe("llm.stream", () => {
     script = [sse([chunk({ content: "Hal" }), { error: { message: "upstream overloaded" } }])];
     const sched = new Scheduler();
     service(sched);
-    const t = sched.spawn(function* () {
-      const { deltas, result } = yield* llm.stream(hi());
-      const texts: string[] = [];
-      for (let d = yield* deltas.receive(); !d.done; d = yield* deltas.receive()) texts.push(d.value.text);
-      try {
-        yield* wait(result);
-      } catch (e) {
-        return { texts, error: e as LlmError };
-      }
-    });
+    const t = sched.spawn(() => textsThenError(hi()));
     await sched.run();
     const { texts, error } = (await t.done)!;
     expect(texts).toEqual(["Hal"]);
@@ -285,16 +288,7 @@ describe("llm.stream", () => {
       },
       { retry: { retries: 5, baseMs: 10 } },
     );
-    const t = sched.spawn(function* () {
-      const { deltas, result } = yield* llm.stream(hi());
-      const texts: string[] = [];
-      for (let d = yield* deltas.receive(); !d.done; d = yield* deltas.receive()) texts.push(d.value.text);
-      try {
-        yield* wait(result);
-      } catch (e) {
-        return { texts, error: e as LlmError };
-      }
-    });
+    const t = sched.spawn(() => textsThenError(hi()));
     await sched.run();
     const { texts, error } = (await t.done)!;
     expect(texts).toEqual(["piece 2"]);

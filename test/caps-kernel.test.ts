@@ -15,6 +15,7 @@ import {
   submitIO,
   wait,
   type IoRequest,
+  type Scheduler,
   type SyscallContext,
 } from "../src/index.js";
 import { fsOps, registerFs } from "../src/node/index.js";
@@ -24,6 +25,21 @@ class AskUser extends Syscall<string> {
   override handle(ctx: SyscallContext<string>): void {
     ctx.resume("yes");
   }
+}
+
+/**
+ * Registers op type "work": in flight on the clock (so a virtual clock may jump to a revoke or a
+ * kill), done after 1 s. Returns the requests it received.
+ */
+function registerSlowWork(sched: Scheduler): IoRequest[] {
+  const pending: IoRequest[] = [];
+  sched.ring.register("work", (requests) => {
+    for (const r of requests) {
+      pending.push(r);
+      r.after(1000, () => r.complete(undefined));
+    }
+  });
+  return pending;
 }
 
 function* outcome(body: () => Iterable<unknown>): Generator<unknown, string, unknown> {
@@ -123,14 +139,7 @@ describe("capabilities in the kernel", () => {
 
   it("revokes from a task and its descendants, cancelling an op in flight under the grant", async () => {
     const { sched } = virtualScheduler();
-    const pending: IoRequest[] = [];
-    // In flight on the clock (so a virtual clock may jump to the revoke), done after 1 s.
-    sched.ring.register("work", (requests) => {
-      for (const r of requests) {
-        pending.push(r);
-        r.after(1000, () => r.complete(undefined));
-      }
-    });
+    const pending = registerSlowWork(sched);
     let childOutcome = "";
     const parent = sched.spawn(
       function* () {
@@ -157,13 +166,7 @@ describe("capabilities in the kernel", () => {
   it("settles an op once when a kill and a revoke race for it, in either order", async () => {
     for (const order of ["kill first", "revoke first"] as const) {
       const { sched } = virtualScheduler();
-      const pending: IoRequest[] = [];
-      sched.ring.register("work", (requests) => {
-        for (const r of requests) {
-          pending.push(r);
-          r.after(1000, () => r.complete(undefined));
-        }
-      });
+      const pending = registerSlowWork(sched);
       const completions: number[] = [];
       sched.on("io:complete", (_tid, c) => completions.push(c.seq));
       const t = sched.spawn(function* () {
