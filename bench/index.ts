@@ -12,6 +12,7 @@
 import { execSync } from "node:child_process";
 import os from "node:os";
 import { hasGc, measure, table, type HarnessOptions, type Row, type Workload } from "./harness.js";
+import { issue12Targets } from "./targets.js";
 import { w1 } from "./w1-switches.js";
 import { w2 } from "./w2-spawn-join.js";
 import { w3RealHeap, w3RealOverhead, w3RealTimers, w3Virtual } from "./w3-sleepers.js";
@@ -92,6 +93,7 @@ for (const [code, make] of workloads) {
 
 console.log(`\n${header.join("\n")}\n`);
 console.log(table(rows));
+console.log(`\n${issue12Targets(rows)}`);
 console.log(`\nload average at end: ${os.loadavg().map((x) => x.toFixed(2)).join(" ")}`);
 console.log(`total time: ${((performance.now() - started) / 1e3).toFixed(1)} s`);
 process.exitCode = failed ? 1 : 0;

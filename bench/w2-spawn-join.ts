@@ -1,13 +1,14 @@
 /**
  * W2 spawn+join: a parent starts N children that return their index, and collects every result.
  * "sequential": start one, wait for it, start the next. "all-then-join": start all, then wait
- * for each in turn. Every system's sum of results is checked.
+ * for each in turn. Every system's sum of results is checked. yieldos runs twice: on its default
+ * real clock and on a `VirtualClock` (issue #12 sets the same target for both).
  */
 import co from "co";
 import { run as effectionRun, spawn as effectionSpawn, type Task as EffectionTask } from "effection";
 import { runSaga, stdChannel, type Task as SagaTask } from "redux-saga";
 import { fork as sagaFork, join as sagaJoin } from "redux-saga/effects";
-import { Scheduler, fork, wait, type Tid } from "../src/index.js";
+import { Scheduler, VirtualClock, fork, wait, type Tid } from "../src/index.js";
 import { atLeast, timed, type Case, type Workload } from "./harness.js";
 
 type Mode = "sequential" | "all";
@@ -18,22 +19,24 @@ function* child(i: number): Generator<never, number, unknown> {
   return i;
 }
 
-const yieldosRun: Runner = async (n, mode) => {
-  const sched = new Scheduler();
-  const parent = sched.spawn(function* () {
-    let sum = 0;
-    if (mode === "sequential") {
-      for (let i = 0; i < n; i++) sum += yield* wait(yield* fork(child(i)));
-    } else {
-      const tids = new Array<Tid<number>>(n);
-      for (let i = 0; i < n; i++) tids[i] = yield* fork(child(i));
-      for (let i = 0; i < n; i++) sum += yield* wait(tids[i]);
-    }
-    return sum;
-  });
-  await sched.run();
-  return parent.done;
-};
+const yieldosOn =
+  (virtual: boolean): Runner =>
+  async (n, mode) => {
+    const sched = new Scheduler(virtual ? { clock: new VirtualClock() } : {});
+    const parent = sched.spawn(function* () {
+      let sum = 0;
+      if (mode === "sequential") {
+        for (let i = 0; i < n; i++) sum += yield* wait(yield* fork(child(i)));
+      } else {
+        const tids = new Array<Tid<number>>(n);
+        for (let i = 0; i < n; i++) tids[i] = yield* fork(child(i));
+        for (let i = 0; i < n; i++) sum += yield* wait(tids[i]);
+      }
+      return sum;
+    });
+    await sched.run();
+    return parent.done;
+  };
 
 async function asyncChild(i: number): Promise<number> {
   return i;
@@ -120,8 +123,9 @@ export function w2(quick: boolean, mode: Mode): Workload {
     unit: "k children/s",
     better: "higher",
     cases: [
-      mk("yieldos", yieldosRun),
-      mk("native async", asyncRun, n, { target: atLeast(seq ? 1 : 0.4) }),
+      mk("yieldos", yieldosOn(false)),
+      mk("yieldos, VirtualClock", yieldosOn(true)),
+      mk("native async", asyncRun, n, { target: atLeast(seq ? 0.25 : 0.15) }),
       mk("co", coRun),
       mk("redux-saga fork/join", sagaRun, n, { target: atLeast(10) }),
       mk("effection 4 spawn", effectionRunner, seq ? n / 5 : n / 10),

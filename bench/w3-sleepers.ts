@@ -1,7 +1,8 @@
 /**
  * W3 sleepers: many tasks that each sleep a random time once. On the virtual clock: wall
  * seconds to spawn and finish them all. On the real clock: wall time beyond the longest sleep
- * (vs bare `setTimeout` callbacks), host timers armed at once, and heap bytes per sleeper.
+ * (vs async functions each awaiting a `setTimeout` promise, the issue #12 baseline, and bare
+ * `setTimeout` callbacks), host timers armed at once, and heap bytes per sleeper.
  */
 import { Scheduler, VirtualClock, sleep } from "../src/index.js";
 import { atMost, below, exactly, heapAfterGc, rng, timed, type Workload } from "./harness.js";
@@ -151,6 +152,17 @@ function bareTimers(ds: Float64Array): Promise<void> {
   });
 }
 
+/** The same sleeps as async functions, each awaiting a promise that a `setTimeout` resolves. */
+async function asyncSleepers(ds: Float64Array): Promise<void> {
+  const sleepFor = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+  async function sleeper(ms: number): Promise<void> {
+    await sleepFor(ms);
+  }
+  const all = new Array<Promise<void>>(ds.length);
+  for (let i = 0; i < ds.length; i++) all[i] = sleeper(ds[i]);
+  await Promise.all(all);
+}
+
 export function w3RealOverhead(quick: boolean): Workload {
   const { n, ds, longest } = realParams(quick);
   return {
@@ -165,6 +177,7 @@ export function w3RealOverhead(quick: boolean): Workload {
         note: `${n.toLocaleString("en-US")} tasks, sleep(random whole ms in 0..50); wall time from the first spawn to run() resolving, minus the longest sleep (${longest} ms)`,
         run: async () => (await timed(() => yieldosSleepers(ds))) - longest,
       },
+      { system: "async fns awaiting setTimeout", run: async () => (await timed(() => asyncSleepers(ds))) - longest },
       { system: "bare setTimeout callbacks", run: async () => (await timed(() => bareTimers(ds))) - longest },
     ],
   };
