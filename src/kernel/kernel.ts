@@ -12,7 +12,7 @@ import { Problems } from "./problems.js";
 import { RunLoop } from "./run-loop.js";
 import { Resume, Task, type Waiter } from "./task.js";
 import { TaskTable, Time } from "./task-table.js";
-import { claimGenerator, GeneratorPrototype, readTaskOptions, toGenerator } from "./target.js";
+import { claimGenerator, defaultName, GeneratorPrototype, readTaskOptions, toGenerator } from "./target.js";
 import type { SchedulingPolicy, TaskOptions, TaskStatus, TaskTarget } from "./types.js";
 
 /** Statuses a waker may end: the task waits on something. */
@@ -73,28 +73,32 @@ export class Kernel implements TimerSource, ContextHost {
 
   /** Makes a task and queues it. Throws (creating nothing) for a bad target or option. */
   create(target: TaskTarget, options: TaskOptions | undefined, parent: Task | null): Task {
-    const o = readTaskOptions(options, target, parent);
+    // Without options a task inherits everything from its parent: no options record is built.
+    const o = options === undefined ? null : readTaskOptions(options, target, parent);
     const gen = toGenerator(target);
-    const now = this.loop.time.stampNow(o.timeLimit !== undefined);
-    const task = new Task(this.#nextTid++, o.name, gen, o.priority, parent);
+    const timeLimit = o === null ? undefined : o.timeLimit;
+    const now = this.loop.time.stampNow(timeLimit !== undefined);
+    const name = o === null ? defaultName(target) : o.name;
+    const task = new Task(this.#nextTid++, name, gen, o === null ? (parent?.priority ?? 0) : o.priority, parent);
     claimGenerator(target, gen, task.tid);
     task.native = GeneratorPrototype.isPrototypeOf(gen);
     // A child without a budget of its own shares its parent's: its charges go up the tree, and
     // the budget that runs out is named, with its own limit.
-    const limits = o.budget ?? (parent?.budget != null ? {} : undefined);
+    const limits = o?.budget ?? (parent?.budget != null ? {} : undefined);
     if (limits !== undefined) task.budget = new Budget(limits, parent?.budget ?? null, task.tid, task.name);
-    if (o.scoped) task.scoped = true;
-    if (o.caps !== null) task.caps = o.caps;
-    if (o.cwd !== undefined) task.cwd = o.cwd;
+    if (o === null ? parent?.scoped === true : o.scoped) task.scoped = true;
+    const caps = o === null ? (parent?.caps ?? null) : o.caps;
+    if (caps !== null) task.caps = caps;
+    const cwd = o === null ? parent?.cwd : o.cwd;
+    if (cwd !== undefined) task.cwd = cwd;
     this.tasks.add(task.tid, task);
     this.tasks.setTime(task.tid, Time.Created, now);
     this.#live++;
     parent?.addChild(task);
-    const limit = o.timeLimit;
-    if (limit !== undefined) {
-      task.timeLimit = this.timers.addDeadline(now + limit, () => {
+    if (timeLimit !== undefined) {
+      task.timeLimit = this.timers.addDeadline(now + timeLimit, () => {
         task.timeLimit = null;
-        this.kill(task, new TimeoutError(`task #${task.tid} "${task.name}" ran out of its time limit of ${limit} ms`, limit, task.tid, task.name));
+        this.kill(task, new TimeoutError(`task #${task.tid} "${task.name}" ran out of its time limit of ${timeLimit} ms`, timeLimit, task.tid, task.name));
       });
     }
     this.#enqueue(task);

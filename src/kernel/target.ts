@@ -129,8 +129,13 @@ function isGenerator(x: unknown): boolean {
   }
 }
 
+/** The name of a task given no `name` option: its generator function's, else `"task"`. */
+export function defaultName(target: unknown): string {
+  return (typeof target === "function" && target.name) || "task";
+}
+
 function validName(name: unknown, target: unknown): string {
-  if (name === undefined) return (typeof target === "function" && target.name) || "task";
+  if (name === undefined) return defaultName(target);
   if (typeof name !== "string") throw new TypeError(`task name must be a string, got ${describeValue(name)}`);
   return name;
 }
