@@ -173,6 +173,25 @@ describe("Scheduler", () => {
     expect(ticks).toBeGreaterThan(3);
   });
 
+  it("gives the host a turn at most 64 slices after a long slice, with no timer queued", async () => {
+    // Passes read the clock only when something needs it; the slice sample still comes every 64 slices.
+    const sched = new Scheduler({ hostTurnMs: 1 });
+    let turned = false;
+    let slicesAfter = -1;
+    sched.spawn(function* () {
+      setImmediate(() => (turned = true));
+      const end = performance.now() + 5;
+      while (performance.now() < end);
+      while (!turned) {
+        slicesAfter++;
+        yield;
+      }
+    });
+    await sched.run();
+    expect(slicesAfter).toBeGreaterThanOrEqual(0);
+    expect(slicesAfter).toBeLessThanOrEqual(64);
+  });
+
   it("sleeps on the real clock with one host timer for many sleepers", async () => {
     const sched = new Scheduler();
     const order: number[] = [];

@@ -130,9 +130,9 @@ export class RunLoop {
           }
         }
         k.io.flush();
-        // One clock read per pass (on the default real clock, also the host's): it closes this
-        // pass's running time and is the next pass's time.
-        time.sample();
+        // At most one clock read per pass (on the default real clock, also the host's): it closes
+        // this pass's running time and is the next pass's time; skipped when nothing needs it.
+        time.passEnd(k.timers.sleepers.size + k.timers.deadlines.size > 0, this.traceRun || this.traceWake);
         if (this.#turnDue(slices)) return;
       }
     } finally {

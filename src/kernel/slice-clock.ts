@@ -20,6 +20,8 @@ export class SliceClock {
   lastNow: number;
   #recent: (Task | null)[] = new Array<Task | null>(SAMPLE).fill(null);
   #recentCount = 0;
+  /** A task with a budget ran a slice since the last sample: its charge must not wait. */
+  #charged = false;
 
   constructor(k: Kernel, virtual: boolean) {
     this.#k = k;
@@ -62,7 +64,19 @@ export class SliceClock {
   /** A slice of `task` ended: its share of time is booked at the next sample. */
   sliceDone(task: Task): void {
     this.#recent[this.#recentCount++] = task;
+    if (task.budget !== null) this.#charged = true;
     if (this.#recentCount === SAMPLE) this.sample();
+  }
+
+  /**
+   * The end of a pass: reads the clock if something needs the time now (a timer may be due, a
+   * budget charged, a listener stamps events, or the clock is virtual, where a read is free and a
+   * task may have moved it). Else the read waits for the next sample, at most {@link SAMPLE}
+   * slices later: the running time of the slices since is shared then, and a host turn on the
+   * real clock is that much later (a long pass defers it as much already).
+   */
+  passEnd(timersQueued: boolean, traced: boolean): void {
+    if (this.#virtual || timersQueued || traced || this.#charged) this.sample();
   }
 
   get unshared(): boolean {
@@ -87,6 +101,7 @@ export class SliceClock {
       }
       this.#recentCount = 0;
     }
+    this.#charged = false;
     this.lastNow = now;
   }
 }
