@@ -23,6 +23,24 @@ describe("Task", () => {
     }
   });
 
+  it("keeps its status apart from mode, native and off in the same flags field", () => {
+    const task = new Task(1, "t", idle(), 0, null);
+    expect(task.status).toBe("ready");
+    const statuses = ["ready", "running", "sleeping", "waiting", "io", "syscall", "paused", "exited", "failed", "killed"] as const;
+    for (const status of statuses) {
+      task.mode = Resume.Return;
+      task.native = true;
+      task.off = true;
+      task.status = status;
+      expect([task.status, task.mode, task.native, task.off]).toEqual([status, Resume.Return, true, true]);
+      task.mode = Resume.Next;
+      task.native = false;
+      task.off = false;
+      expect(task.status).toBe(status);
+    }
+    expect(Object.keys(task)).not.toContain("status");
+  });
+
   it("reports running time kept in the task table, not on the task", () => {
     const table = new TaskTable<Task>();
     const task = new Task(7, "t", idle(), 0, null);

@@ -19,6 +19,38 @@ const enum Flag {
   Mode = 3,
   Native = 4,
   Off = 8,
+  /** Four bits from here: the index of the status in {@link STATUSES}. */
+  StatusShift = 4,
+  Status = 15 << 4,
+}
+
+/** Every {@link TaskStatus}, by the code kept in `Task.#flags`. */
+const STATUSES: readonly TaskStatus[] = ["ready", "running", "sleeping", "waiting", "io", "syscall", "paused", "exited", "failed", "killed"];
+
+/** The code of a status; a switch, so that a setter inlined with a constant folds to a number. */
+function statusCode(status: TaskStatus): number {
+  switch (status) {
+    case "ready":
+      return 0;
+    case "running":
+      return 1;
+    case "sleeping":
+      return 2;
+    case "waiting":
+      return 3;
+    case "io":
+      return 4;
+    case "syscall":
+      return 5;
+    case "paused":
+      return 6;
+    case "exited":
+      return 7;
+    case "failed":
+      return 8;
+    case "killed":
+      return 9;
+  }
 }
 
 /**
@@ -58,12 +90,11 @@ class TaskExtras {
  * allocated the first time one of them is set.
  */
 export class Task implements HeapEntry, TaskRef {
-  status: TaskStatus = "ready";
   gen: Generator<unknown, unknown, unknown> | null;
   /** What the next resume passes in: a value, or an error for `Resume.Throw`. Once ended: the result. */
   send: unknown = undefined;
-  /** `mode`, `native` and `off` in one small integer (see {@link Flag}): one field instead of three. */
-  #flags = 0;
+  /** `status`, `mode`, `native` and `off` in one small integer (see {@link Flag}): one field instead of four. */
+  #flags = 0; // status "ready"
 
   /** Slot in the sleep heap (which keeps the wake-up time), -1 when not asleep. */
   index = -1;
@@ -92,6 +123,14 @@ export class Task implements HeapEntry, TaskRef {
   ) {
     this.gen = gen;
     this.parentTask = parentTask;
+  }
+
+  /** Where the task stands; written by the kernel's transitions alone. */
+  get status(): TaskStatus {
+    return STATUSES[(this.#flags & Flag.Status) >> Flag.StatusShift];
+  }
+  set status(status: TaskStatus) {
+    this.#flags = (this.#flags & ~Flag.Status) | (statusCode(status) << Flag.StatusShift);
   }
 
   /** How the next resume passes `send` in. */
