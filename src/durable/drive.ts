@@ -6,6 +6,7 @@ import { Join, Race } from "../syscalls/join.js";
 import { Wait } from "../syscalls/wait.js";
 import type { IoOp } from "../io/types.js";
 import type { TaskOptions, TaskTarget } from "../kernel/types.js";
+import { decode, decodeError } from "./codec.js";
 import { NonDeterminismError } from "./errors.js";
 import type { WorkflowRun } from "./run.js";
 import { StepIo, StepReading, StepSignal, StepSleep } from "./steps.js";
@@ -25,6 +26,7 @@ export function* drive(run: WorkflowRun, gen: Gen, root: boolean): Gen {
   let input: unknown;
   let ended = false;
   run.tasks++;
+  if (!root) run.unstarted--;
   try {
     for (;;) {
       if (run.replaying && run.deliverDue()) {
@@ -47,6 +49,15 @@ export function* drive(run: WorkflowRun, gen: Gen, root: boolean): Gen {
         ended = true;
         if (root) run.halted = true;
         return r.value;
+      }
+      if (run.replaying) {
+        const kind = directKind(r.value);
+        const e = kind === null ? null : run.takeDirect(kind);
+        if (e !== null) {
+          ok = e.ok;
+          input = ok ? decode(e.value) : decodeError(e.value);
+          continue;
+        }
       }
       [ok, input] = yield* step(run, r.value);
     }
@@ -94,6 +105,16 @@ function kindOf(y: unknown): string {
   if (y instanceof WaitSignal) return "waitSignal";
   if (y === undefined) return "yield";
   return (y as object)?.constructor?.name ?? typeof y;
+}
+
+/** The journal kind of `y` when its outcome can be replayed without the scheduler (see `takeDirect`), else `null`. */
+function directKind(y: unknown): string | null {
+  if (y instanceof SubmitIO) return "io";
+  if (y instanceof Sleep) return typeof y.ms === "number" && y.ms >= 0 && Number.isFinite(y.ms) ? "sleep" : null;
+  if (y instanceof Now) return "now";
+  if (y instanceof Random) return "random";
+  if (y instanceof Uuid) return "uuid";
+  return null;
 }
 
 /** One step: returns `[ok, value]` to resume the workflow's code with. */
@@ -165,6 +186,7 @@ function wrapFork(run: WorkflowRun, y: Fork, timed: boolean): Fork {
   const name = y.options?.name ?? ((typeof target === "function" && target.name) || "task");
   const options: TaskOptions = { ...y.options, name };
   if (timed) delete options.timeLimit; // the engine keeps it, durably
+  run.unstarted++;
   return new Fork(drive(run, gen, false), options);
 }
 
