@@ -132,7 +132,7 @@ export class WorkflowRun {
   arriveValue(step: number, kind: string, ok: boolean, value: unknown): void {
     let text: string;
     try {
-      text = ok ? encode(value, `the result of step ${step} (${kind}) of workflow "${this.id}"`) : encodeError(value);
+      text = ok ? encode(value, () => `the result of step ${step} (${kind}) of workflow "${this.id}"`) : encodeError(value);
     } catch (error) {
       ok = false;
       text = encodeError(error);
