@@ -32,6 +32,7 @@ export class RedisLink {
   readonly #onError: (error: Error) => void;
   #lastOutage = -Infinity;
   #closed = false;
+  #ready: Promise<void> | null = null;
 
   constructor(options: LinkOptions) {
     const { connection } = options;
@@ -56,6 +57,8 @@ export class RedisLink {
   /** Runs `fn` on the client, again (with backoff) after connection errors, until `timeoutMs` passes. */
   async call<T>(what: string, fn: (client: RedisClient) => Promise<T>): Promise<T> {
     const deadline = Date.now() + this.#timeoutMs;
+    // A connection the link opened queues nothing while it connects: wait for it rather than fail.
+    if (this.#owned && this.client.status !== "ready" && !this.#closed) await this.#settle(this.#timeoutMs);
     for (let attempt = 0; ; attempt++) {
       if (this.#closed) throw new StoreError(`RedisStore.${what}: the store on Redis at ${this.address} is closed`);
       try {
@@ -101,15 +104,15 @@ export class RedisLink {
 
   /** Waits `ms`, or less if the client becomes ready sooner. */
   #settle(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const done = (): void => {
-        clearTimeout(timer);
-        this.client.off("ready", done);
+    // One `ready` listener however many calls wait (a thousand workflows may write at once).
+    this.#ready ??= new Promise<void>((resolve) =>
+      this.client.once("ready", () => {
+        this.#ready = null;
         resolve();
-      };
-      const timer = setTimeout(done, ms);
-      this.client.once("ready", done);
-    });
+      }),
+    );
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    return Promise.race([this.#ready, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]).finally(() => clearTimeout(timer));
   }
 
   /** The client's `error` events: connection errors once a second at most (every reconnect reports one). */
