@@ -46,6 +46,7 @@ export class RedisLink {
     this.client = this.#owned
       ? new Redis({
           ...(withBackoff(connection as never) as RedisOptions),
+          lazyConnect: false,
           enableOfflineQueue: false,
           autoResendUnfulfilledCommands: false,
           maxRetriesPerRequest: 0,
