@@ -169,6 +169,22 @@ describe.skipIf(skip)("RedisStore connections", () => {
     }
   });
 
+  it("keeps pipelined batches in order, each applied once, when the connection drops under them", async () => {
+    const proxy = await lossyProxy(redis.port);
+    try {
+      const [s] = storesOn(1, { connection: { host: "127.0.0.1", port: proxy.port } });
+      await s!.create(record("w"));
+      await s!.write(batch({ entries: [{ id: "w", entry: entry(0) }] }));
+      proxy.dropNextReply();
+      const writes = Array.from({ length: 20 }, (_, i) => s!.write(batch({ entries: [{ id: "w", entry: entry(i + 1) }] })));
+      await Promise.all(writes);
+      expect(proxy.drops).toBe(1);
+      expect(await s!.journal("w")).toEqual(Array.from({ length: 21 }, (_, i) => entry(i)));
+    } finally {
+      proxy.server.close();
+    }
+  });
+
   it("fails a call with a StoreError naming host:port and what to check once Redis stays unreachable past timeoutMs", async () => {
     const port = await freePort();
     const [s] = storesOn(1, { connection: { host: "127.0.0.1", port }, timeoutMs: 400 });

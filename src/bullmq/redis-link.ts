@@ -22,6 +22,8 @@ export interface LinkOptions {
   connection: RedisOptions | RedisClient;
   timeoutMs: number;
   onError: ((error: Error) => void) | undefined;
+  /** Loaded on every (re)connect, before any waiting call resends, so EVALSHA finds them. */
+  scripts: readonly Script[];
 }
 
 export class RedisLink {
@@ -33,6 +35,9 @@ export class RedisLink {
   #lastOutage = -Infinity;
   #closed = false;
   #ready: Promise<void> | null = null;
+  readonly #scripts: readonly Script[];
+  /** Settles once the last ordered call has sent its command. */
+  #sendOrder: Promise<void> = Promise.resolve();
 
   constructor(options: LinkOptions) {
     const { connection } = options;
@@ -53,17 +58,40 @@ export class RedisLink {
         })
       : (connection as RedisClient);
     this.client.on("error", this.#report);
+    // Registered before any call waits for `ready`, so the loads reach Redis ahead of the resends: a
+    // restarted Redis has no scripts, and an EVALSHA answered NOSCRIPT then resent as EVAL could
+    // land after a later batch that found the script loaded by another client.
+    this.#scripts = options.scripts;
+    this.client.on("ready", this.#load);
+    if (this.client.status === "ready") this.#load();
   }
 
-  /** Runs `fn` on the client, again (with backoff) after connection errors, until `timeoutMs` passes. */
-  async call<T>(what: string, fn: (client: RedisClient) => Promise<T>): Promise<T> {
+  /**
+   * Runs `fn` on the client, again (with backoff) after connection errors, until `timeoutMs`
+   * passes. `fn` must send its command before its first `await`. Calls with `ordered` reach Redis
+   * in the order they were made, resends included: each sends only after the ordered call before it
+   * has sent, so a journal batch resent after a dropped connection cannot overtake the batch after it.
+   */
+  async call<T>(what: string, fn: (client: RedisClient) => Promise<T>, ordered = false): Promise<T> {
     const deadline = Date.now() + this.#timeoutMs;
-    // A connection the link opened queues nothing while it connects: wait for it rather than fail.
-    if (this.#owned && this.client.status !== "ready" && !this.#closed) await this.#settle(this.#timeoutMs);
     for (let attempt = 0; ; attempt++) {
-      if (this.#closed) throw new StoreError(`RedisStore.${what}: the store on Redis at ${this.address} is closed`);
+      let release: (() => void) | undefined;
+      if (ordered) {
+        const before = this.#sendOrder;
+        this.#sendOrder = new Promise<void>((resolve) => (release = resolve));
+        await before;
+      }
+      let reply: Promise<T>;
       try {
-        return await fn(this.client);
+        if (this.#closed) throw new StoreError(`RedisStore.${what}: the store on Redis at ${this.address} is closed`);
+        // A connection the link opened queues nothing while it connects: wait for it rather than fail.
+        if (this.#owned && this.client.status !== "ready") await this.#settle(deadline - Date.now());
+        reply = fn(this.client);
+      } finally {
+        release?.();
+      }
+      try {
+        return await reply;
       } catch (error) {
         if (error instanceof StoreError) throw error;
         const why = String((error as Error)?.message ?? error);
@@ -76,21 +104,27 @@ export class RedisLink {
             { cause: error },
           );
         }
-        await this.#settle(Math.min(50 * 2 ** Math.min(attempt, 5), 1_000, left));
+        // Not connected: the next attempt waits for the connection. Connected (Redis still loading its
+        // data, or a client passed in that gave up on a command): back off.
+        if (!this.#owned || this.client.status === "ready") await new Promise((r) => setTimeout(r, Math.min(50 * 2 ** Math.min(attempt, 5), 1_000, left)));
       }
     }
   }
 
   /** Runs `script` with EVALSHA, loading it (EVAL) when the server does not know it (a restarted Redis). */
-  async run(what: string, script: Script, args: readonly Arg[]): Promise<unknown> {
-    return this.call(what, async (client) => {
-      try {
-        return await client.evalsha(script.sha, 0, ...args);
-      } catch (error) {
-        if (!String((error as Error)?.message).startsWith("NOSCRIPT")) throw error;
-        return await client.eval(script.lua, 0, ...args);
-      }
-    });
+  async run(what: string, script: Script, args: readonly Arg[], ordered = false): Promise<unknown> {
+    return this.call(
+      what,
+      async (client) => {
+        try {
+          return await client.evalsha(script.sha, 0, ...args);
+        } catch (error) {
+          if (!String((error as Error)?.message).startsWith("NOSCRIPT")) throw error;
+          return await client.eval(script.lua, 0, ...args);
+        }
+      },
+      ordered,
+    );
   }
 
   /** Closes the connection the link opened (a connection passed in stays open: its owner closes it). */
@@ -98,6 +132,7 @@ export class RedisLink {
     if (this.#closed) return;
     this.#closed = true;
     this.client.off("error", this.#report);
+    this.client.off("ready", this.#load);
     if (!this.#owned) return;
     if (this.client.status === "ready") await this.client.quit().catch(() => this.client.disconnect());
     else this.client.disconnect();
@@ -115,6 +150,10 @@ export class RedisLink {
     let timer: ReturnType<typeof setTimeout> | undefined;
     return Promise.race([this.#ready, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]).finally(() => clearTimeout(timer));
   }
+
+  readonly #load = (): void => {
+    for (const script of this.#scripts) this.client.script("LOAD", script.lua).catch(() => {});
+  };
 
   /** The client's `error` events: connection errors once a second at most (every reconnect reports one). */
   readonly #report = (error: unknown): void => {

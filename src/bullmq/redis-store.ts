@@ -69,7 +69,7 @@ export class RedisStore implements LeasedStore {
     if (!(Number.isFinite(timeoutMs) && timeoutMs >= 0)) throw new TypeError(`RedisStore: options.timeoutMs must be a finite number >= 0, got ${String(timeoutMs)}`);
     this.prefix = prefix;
     this.leases = leases !== false;
-    this.#link = new RedisLink({ connection: options.connection, timeoutMs, onError: options.onError });
+    this.#link = new RedisLink({ connection: options.connection, timeoutMs, onError: options.onError, scripts: [CREATE, WRITE, COMPACT, ACQUIRE, RENEW, RELEASE] });
   }
 
   /** `host:port` of the Redis this store uses. */
@@ -166,7 +166,7 @@ export class RedisStore implements LeasedStore {
     }
     args.push(batch.inbox.length);
     for (const i of batch.inbox) args.push(i.id, encodeInbox(i.name, i.payload));
-    const refused = (await this.#link.run("write", WRITE, args)) as string[];
+    const refused = (await this.#link.run("write", WRITE, args, true)) as string[];
     if (refused.length > 0) {
       for (const id of refused) this.#held.delete(id);
       throw new LeaseLostError(refused);
