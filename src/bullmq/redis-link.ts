@@ -36,6 +36,10 @@ export class RedisLink {
   #closed = false;
   #ready: Promise<void> | null = null;
   readonly #scripts: readonly Script[];
+  #tickets = 0;
+  /** Ordered calls (by ticket) that failed for want of a connection and wait to be resent. */
+  readonly #resend = new Set<number>();
+  #waiting: (() => void)[] = [];
   /** Settles once the last ordered call has sent its command. */
   #sendOrder: Promise<void> = Promise.resolve();
 
@@ -68,47 +72,72 @@ export class RedisLink {
 
   /**
    * Runs `fn` on the client, again (with backoff) after connection errors, until `timeoutMs`
-   * passes. `fn` must send its command before its first `await`. Calls with `ordered` reach Redis
-   * in the order they were made, resends included: each sends only after the ordered call before it
-   * has sent, so a journal batch resent after a dropped connection cannot overtake the batch after it.
+   * passes. `fn` must send its command before its first `await`.
+   *
+   * Calls with `ordered` (journal batches) reach Redis in the order they were made, resends
+   * included: a first attempt sends only after the ordered call before it has sent, and no ordered
+   * call sends while an earlier one waits to be resent. So a batch resent after a dropped
+   * connection, or after Redis answered LOADING, never lands after the batch that followed it.
    */
   async call<T>(what: string, fn: (client: RedisClient) => Promise<T>, ordered = false): Promise<T> {
     const deadline = Date.now() + this.#timeoutMs;
-    for (let attempt = 0; ; attempt++) {
-      let release: (() => void) | undefined;
-      if (ordered) {
-        const before = this.#sendOrder;
-        this.#sendOrder = new Promise<void>((resolve) => (release = resolve));
-        await before;
-      }
-      let reply: Promise<T>;
-      try {
-        if (this.#closed) throw new StoreError(`RedisStore.${what}: the store on Redis at ${this.address} is closed`);
-        // A connection the link opened queues nothing while it connects: wait for it rather than fail.
-        if (this.#owned && this.client.status !== "ready") await this.#settle(deadline - Date.now());
-        reply = fn(this.client);
-      } finally {
-        release?.();
-      }
-      try {
-        return await reply;
-      } catch (error) {
-        if (error instanceof StoreError) throw error;
-        const why = String((error as Error)?.message ?? error);
-        if (!isConnectionError(error)) throw new StoreError(`RedisStore.${what} on Redis at ${this.address} failed: ${why.replace(/^ERR yieldos: /, "")}`, { cause: error });
-        const left = deadline - Date.now();
-        if (left <= 0 || this.#closed) {
-          throw new StoreError(
-            `RedisStore.${what}: Redis at ${this.address} is unreachable (${why}); gave up after ${this.#timeoutMs} ms of retries. ` +
-              `Check that redis-server runs there and accepts connections (redis-cli -h ${this.address.replace(/:(\d+)$/, " -p $1")} ping), or raise the store's timeoutMs`,
-            { cause: error },
-          );
+    const ticket = ordered ? ++this.#tickets : 0;
+    try {
+      for (let attempt = 0; ; attempt++) {
+        let release: (() => void) | undefined;
+        if (ordered) {
+          while (!this.#mayResend(ticket)) await new Promise<void>((resolve) => this.#waiting.push(resolve));
+          if (attempt === 0) {
+            const before = this.#sendOrder;
+            this.#sendOrder = new Promise<void>((resolve) => (release = resolve));
+            await before;
+          }
         }
-        // Not connected: the next attempt waits for the connection. Connected (Redis still loading its
-        // data, or a client passed in that gave up on a command): back off.
-        if (!this.#owned || this.client.status === "ready") await new Promise((r) => setTimeout(r, Math.min(50 * 2 ** Math.min(attempt, 5), 1_000, left)));
+        let reply: Promise<T>;
+        try {
+          if (this.#closed) throw new StoreError(`RedisStore.${what}: the store on Redis at ${this.address} is closed`);
+          // A connection the link opened queues nothing while it connects: wait for it rather than fail.
+          if (this.#owned && this.client.status !== "ready") await this.#settle(deadline - Date.now());
+          reply = fn(this.client);
+        } finally {
+          release?.();
+        }
+        if (this.#resend.delete(ticket)) this.#wake(); // resent: later batches may follow it
+        try {
+          return await reply;
+        } catch (error) {
+          if (error instanceof StoreError) throw error;
+          const why = String((error as Error)?.message ?? error);
+          if (!isConnectionError(error)) throw new StoreError(`RedisStore.${what} on Redis at ${this.address} failed: ${why.replace(/^ERR yieldos: /, "")}`, { cause: error });
+          if (ordered) this.#resend.add(ticket);
+          const left = deadline - Date.now();
+          if (left <= 0 || this.#closed) {
+            throw new StoreError(
+              `RedisStore.${what}: Redis at ${this.address} is unreachable (${why}); gave up after ${this.#timeoutMs} ms of retries. ` +
+                `Check that redis-server runs there and accepts connections (redis-cli -h ${this.address.replace(/:(\d+)$/, " -p $1")} ping), or raise the store's timeoutMs`,
+              { cause: error },
+            );
+          }
+          // Not connected: the next attempt waits for the connection. Connected (Redis still loading its
+          // data, or a client passed in that gave up on a command): back off.
+          if (!this.#owned || this.client.status === "ready") await new Promise((r) => setTimeout(r, Math.min(50 * 2 ** Math.min(attempt, 5), 1_000, left)));
+        }
       }
+    } finally {
+      if (this.#resend.delete(ticket)) this.#wake();
     }
+  }
+
+  /** Whether no ordered call made before `ticket` waits to be resent. */
+  #mayResend(ticket: number): boolean {
+    for (const t of this.#resend) if (t < ticket) return false;
+    return true;
+  }
+
+  #wake(): void {
+    const waiting = this.#waiting;
+    this.#waiting = [];
+    for (const resolve of waiting) resolve();
   }
 
   /** Runs `script` with EVALSHA, loading it (EVAL) when the server does not know it (a restarted Redis). */
