@@ -220,6 +220,20 @@ describe.skipIf(skip)("RedisStore connections", () => {
     expect(Date.now() - started).toBeLessThan(3_000);
   });
 
+  it("fails calls waiting for an unreachable Redis at once, as closed, when the store is closed", async () => {
+    const port = await freePort();
+    const [s] = storesOn(1, { connection: { host: "127.0.0.1", port }, timeoutMs: 30_000 });
+    const started = Date.now();
+    const pending = [s!.get("w").catch((e: unknown) => e), s!.write(batch({ inbox: [{ id: "w", name: "go", payload: "1" }] })).catch((e: unknown) => e)];
+    await wait(100);
+    await s!.close();
+    for (const error of await Promise.all(pending)) {
+      expect(error).toBeInstanceOf(StoreError);
+      expect((error as Error).message).toMatch(/is closed/);
+    }
+    expect(Date.now() - started).toBeLessThan(2_000);
+  });
+
   it("keeps its data across a Redis restart with AOF, and a write during the outage succeeds once Redis is back", async () => {
     const aof = await RedisServer.start({ appendonly: true });
     try {
