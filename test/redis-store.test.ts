@@ -211,13 +211,19 @@ describe.skipIf(skip)("RedisStore connections", () => {
 
   it("fails a call with a StoreError naming host:port and what to check once Redis stays unreachable past timeoutMs", async () => {
     const port = await freePort();
-    const [s] = storesOn(1, { connection: { host: "127.0.0.1", port }, timeoutMs: 400 });
+    const reported: Error[] = [];
+    const s = new RedisStore({ connection: { host: "127.0.0.1", port }, timeoutMs: 400, onError: (e) => reported.push(e) });
+    stores.push(s);
     const started = Date.now();
-    const error = await s!.get("w").catch((e: unknown) => e);
+    const error = await s.get("w").catch((e: unknown) => e);
     expect(error).toBeInstanceOf(StoreError);
     expect((error as Error).message).toMatch(new RegExp(`Redis at 127\\.0\\.0\\.1:${port} is unreachable`));
     expect((error as Error).message).toMatch(/redis-cli -h 127\.0\.0\.1 -p \d+ ping.*timeoutMs/);
     expect(Date.now() - started).toBeLessThan(3_000);
+    // The background reports: at most one a second, each naming the address.
+    expect(reported.length).toBeGreaterThanOrEqual(1);
+    expect(reported.length).toBeLessThanOrEqual(2);
+    expect(reported[0]!.message).toContain(`Redis at 127.0.0.1:${port}`);
   });
 
   it("fails calls waiting for an unreachable Redis at once, as closed, when the store is closed", async () => {
