@@ -1,4 +1,5 @@
 import { createServer, connect, type Server, type Socket } from "node:net";
+import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LeaseLostError, StoreError, isLeasedStore } from "../src/durable/index.js";
 import { RedisStore } from "../src/bullmq/index.js";
@@ -158,6 +159,21 @@ describe.skipIf(skip)("RedisStore leases and fencing", () => {
 });
 
 describe.skipIf(skip)("RedisStore connections", () => {
+  it("works on an ioredis instance passed in, and leaves it open on close()", async () => {
+    const client = new Redis(redis.connection);
+    try {
+      const store = new RedisStore({ connection: client, prefix: `inst${process.pid}` });
+      expect(store.address).toBe(`127.0.0.1:${redis.port}`);
+      await store.create(record("w"));
+      await store.write(batch({ entries: [{ id: "w", entry: entry(0) }] }));
+      expect((await store.recoverable(["w"]))[0]!.journal).toEqual([entry(0)]);
+      await store.close();
+      expect(await client.ping()).toBe("PONG");
+    } finally {
+      client.disconnect();
+    }
+  });
+
   it("applies a batch once when its reply is lost and the store sends it again", async () => {
     const proxy = await lossyProxy(redis.port);
     try {
