@@ -10,4 +10,4 @@ try {
   throw missingPeer(error, "yieldos/bullmq", "bullmq", "^6.7.0");
 }
 
-export const { Queue, Worker, QueueEvents, QueueEventsProducer, Job } = bullmq;
+export const { Queue, Worker, QueueEvents, QueueEventsProducer, Job, DelayedError, UnrecoverableError } = bullmq;

@@ -6,4 +6,4 @@ const bullmq = await import("bullmq").catch((error: unknown) => {
   throw missingPeer(error, "yieldos/bullmq", "bullmq", "^6.7.0");
 });
 
-export const { Queue, Worker, QueueEvents, QueueEventsProducer, Job } = bullmq;
+export const { Queue, Worker, QueueEvents, QueueEventsProducer, Job, DelayedError, UnrecoverableError } = bullmq;

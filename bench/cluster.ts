@@ -1,0 +1,154 @@
+/**
+ * Distributed workflows on a private Redis (issue #10):
+ *
+ * - C1 workflows per second with 1, 2 and 4 workflow-worker processes: N workflows of `steps`
+ *   (three journaled `call` steps each; test/fixtures/cluster-workflows.ts), started by one
+ *   client, timed from the first start to the last result (workers are up before).
+ * - C2 what a SIGKILL costs: the same N workflows (ten 20 ms steps each) on two workers, once
+ *   undisturbed and once with one worker SIGKILLed when a third have finished (not restarted);
+ *   the extra wall time, and the time from the kill until the survivor took over the first of
+ *   the dead worker's workflows.
+ *
+ *   npm run bench:cluster              2 rounds, N = 600
+ *   npm run bench:cluster -- --quick   1 round, N = 200
+ */
+import { execFileSync } from "node:child_process";
+import { readFileSync, writeFileSync, mkdtempSync, rmSync } from "node:fs";
+import os from "node:os";
+import { join } from "node:path";
+import { WorkflowClient } from "../src/bullmq/index.js";
+import { RedisServer, hasRedisServer, INSTALL_HINT } from "../test/redis-server.js";
+import { startWorkflowWorker, stopWorkflowWorkers, type WorkflowWorkerProcess } from "../test/workflow-worker-process.js";
+
+const quick = process.argv.includes("--quick");
+const N = quick ? 200 : 600;
+const ROUNDS = quick ? 1 : 2;
+const WORKERS = [1, 2, 4];
+
+if (!hasRedisServer) {
+  console.error(`bench:cluster: ${INSTALL_HINT}`);
+  process.exit(process.env["CI"] === "true" ? 1 : 0);
+}
+const redis = await RedisServer.start();
+const dir = mkdtempSync(join(os.tmpdir(), "yieldos-bench-cluster-"));
+let seq = 0;
+
+async function workers(count: number, queue: string, log: string): Promise<WorkflowWorkerProcess[]> {
+  return Promise.all(
+    Array.from({ length: count }, (_, i) =>
+      startWorkflowWorker({ port: redis.port, queue, opPrefix: `${queue}-op`, log, name: `w${i + 1}`, concurrency: 200, env: { LOG_WRITES: "0" } }),
+    ),
+  );
+}
+
+/** Starts `n` workflows of `steps(i, k, ms)` and resolves when all have finished; returns the results' sum. */
+async function runAll(client: WorkflowClient, tag: string, n: number, k: number, ms: number): Promise<number> {
+  const ids = Array.from({ length: n }, (_, i) => `${tag}-${i}`);
+  await Promise.all(ids.map((id, i) => client.start("steps", [i, k, ms], { id })));
+  const results = await Promise.all(ids.map((id) => client.result(id, { timeout: 300_000 })));
+  return results.reduce<number>((s, r) => s + (r as number), 0);
+}
+
+const expectedSum = (n: number, k: number): number => Array.from({ length: n }, (_, i) => k * i + (k * (k - 1)) / 2).reduce((a, b) => a + b, 0);
+
+async function throughput(count: number): Promise<number> {
+  const queue = `bench-c1-${++seq}`;
+  const log = join(dir, `${queue}.log`);
+  writeFileSync(log, "");
+  const procs = await workers(count, queue, log);
+  const client = new WorkflowClient({ connection: redis.connection, queue, pollMs: 250 });
+  try {
+    await client.ready();
+    const t0 = performance.now();
+    const sum = await runAll(client, queue, N, 3, 0);
+    const s = (performance.now() - t0) / 1e3;
+    if (sum !== expectedSum(N, 3)) throw new Error(`C1: results sum to ${sum}, expected ${expectedSum(N, 3)}`);
+    return N / s;
+  } finally {
+    await client.close();
+    await Promise.all(procs.map((p) => p.kill("SIGTERM")));
+  }
+}
+
+async function killCost(kill: boolean): Promise<{ seconds: number; takeoverMs: number | null }> {
+  const queue = `bench-c2-${++seq}`;
+  const log = join(dir, `${queue}.log`);
+  writeFileSync(log, "");
+  const procs = await workers(2, queue, log);
+  const client = new WorkflowClient({ connection: redis.connection, queue, pollMs: 250 });
+  let killedAt = 0;
+  try {
+    await client.ready();
+    const t0 = performance.now();
+    const running = runAll(client, queue, N, 10, 20);
+    if (kill) {
+      while (finishedCount(log) < N / 3) await new Promise((r) => setTimeout(r, 10));
+      killedAt = Date.now();
+      await procs[0]!.kill("SIGKILL");
+    }
+    const sum = await running;
+    const seconds = (performance.now() - t0) / 1e3;
+    if (sum !== expectedSum(N, 10)) throw new Error(`C2: results sum to ${sum}, expected ${expectedSum(N, 10)}`);
+    return { seconds, takeoverMs: kill ? takeover(log, killedAt) : null };
+  } finally {
+    await client.close();
+    await Promise.all(procs.map((p) => p.kill("SIGTERM")));
+  }
+}
+
+function lines(log: string): string[][] {
+  return readFileSync(log, "utf8").split("\n").filter(Boolean).map((l) => l.split(" "));
+}
+
+function finishedCount(log: string): number {
+  return lines(log).filter((e) => e[0] === "finished").length;
+}
+
+/** Ms from the kill to the first lease the survivor took on a workflow the killed worker had held. */
+function takeover(log: string, killedAt: number): number | null {
+  const held = new Set(lines(log).filter((e) => e[0] === "acquired" && e[3] === "w1").map((e) => e[1]));
+  const first = lines(log).find((e) => e[0] === "acquired" && e[3] === "w2" && held.has(e[1]!) && Number(e[4]) > killedAt);
+  return first === undefined ? null : Number(first[4]) - killedAt;
+}
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const started = performance.now();
+try {
+  const c1: { workers: number; samples: number[] }[] = [];
+  for (const count of WORKERS) {
+    const samples: number[] = [];
+    for (let r = 0; r < ROUNDS; r++) samples.push(await throughput(count));
+    c1.push({ workers: count, samples });
+    process.stderr.write(`C1 ${count} worker(s): ${samples.map((x) => x.toFixed(0)).join(", ")} workflows/s\n`);
+  }
+  const c2: { undisturbed: number[]; killed: number[]; takeover: number[] } = { undisturbed: [], killed: [], takeover: [] };
+  for (let r = 0; r < ROUNDS; r++) {
+    c2.undisturbed.push((await killCost(false)).seconds);
+    const k = await killCost(true);
+    c2.killed.push(k.seconds);
+    if (k.takeoverMs !== null) c2.takeover.push(k.takeoverMs);
+    process.stderr.write(`C2 round ${r + 1}: ${c2.undisturbed.at(-1)!.toFixed(2)} s undisturbed, ${k.seconds.toFixed(2)} s with a kill, takeover ${k.takeoverMs} ms\n`);
+  }
+  const version = execFileSync("redis-server", ["--version"], { encoding: "utf8" }).trim();
+  console.log(`\nyieldos distributed workflows benchmark${quick ? " (--quick: 1 round, not for quoting)" : ""}`);
+  console.log(`date: ${new Date().toISOString()}`);
+  console.log(`node: ${process.version}; machine: ${os.availableParallelism()} CPUs, ${os.cpus()[0]?.model ?? "unknown CPU"}`);
+  console.log(`${version}; bullmq ${(await import("bullmq/package.json", { with: { type: "json" } })).default.version}`);
+  console.log(`load average: ${os.loadavg().map((x) => x.toFixed(2)).join(" ")}\n`);
+  const base = median(c1[0]!.samples);
+  console.log(`C1 ${N} workflows of 3 journaled call steps, started by one client (median of ${ROUNDS})`);
+  console.log("| workflow-worker processes | workflows/s | vs 1 worker | samples |");
+  console.log("| --- | --- | --- | --- |");
+  for (const row of c1) console.log(`| ${row.workers} | ${median(row.samples).toFixed(0)} | ${(median(row.samples) / base).toFixed(2)}x | ${row.samples.map((x) => x.toFixed(0)).join(", ")} |`);
+  console.log(`\nC2 ${N} workflows of ten 20 ms steps on 2 workers; lockDuration 2 000 ms, stalledInterval 1 000 ms, lease 2 000 ms`);
+  console.log("| run | wall time (s) | samples |");
+  console.log("| --- | --- | --- |");
+  console.log(`| undisturbed | ${median(c2.undisturbed).toFixed(2)} | ${c2.undisturbed.map((x) => x.toFixed(2)).join(", ")} |`);
+  console.log(`| one worker SIGKILLed at 1/3 | ${median(c2.killed).toFixed(2)} | ${c2.killed.map((x) => x.toFixed(2)).join(", ")} |`);
+  console.log(`| kill to first takeover (ms) | ${c2.takeover.length > 0 ? median(c2.takeover).toFixed(0) : "n/a"} | ${c2.takeover.map((x) => x.toFixed(0)).join(", ")} |`);
+  console.log(`\ntotal time: ${((performance.now() - started) / 1e3).toFixed(1)} s`);
+} finally {
+  await stopWorkflowWorkers();
+  await redis.stop();
+  rmSync(dir, { recursive: true, force: true });
+}
