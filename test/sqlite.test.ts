@@ -59,6 +59,24 @@ describe("sqlite", () => {
     await e2.close();
   });
 
+  it("inbox(id) lists one workflow's pending signals in order; refreshInbox moves them into the running workflow once", async () => {
+    const file = join(dir.path, "inbox.db");
+    const runner = engineOn(file);
+    const sender = engineOn(file);
+    const store = new SqliteStore(file);
+    await runner.start("order", ["pen"], { id: "o3" });
+    await sender.signal("o3", "approve", true);
+    await sender.signal("o3", "other", { n: 1 });
+    expect(store.inbox("o3").map((i) => [i.name, i.payload])).toEqual([["approve", "true"], ["other", '{"n":1}']]);
+    expect(store.inbox("nope")).toEqual([]);
+    expect(await runner.refreshInbox("o3")).toBe(2);
+    expect(await runner.refreshInbox("o3")).toBe(0);
+    expect(await runner.result("o3")).toMatch(/^shipped pen/);
+    expect(store.inbox("o3")).toEqual([]);
+    expect(store.journal("o3").filter((e) => e.kind === "signal")).toHaveLength(2);
+    store.close();
+  });
+
   it("compacts a finished workflow's journal to its result", async () => {
     const file = join(dir.path, "wf.db");
     const store = new SqliteStore(file);

@@ -1,7 +1,9 @@
 import { Fork } from "../syscalls/fork.js";
 import { Sleep } from "../syscalls/sleep.js";
 import { SubmitIO, type IoItem } from "../syscalls/submit-io.js";
-import { Receive } from "../sync/channel.js";
+import { Receive, Send } from "../sync/channel.js";
+import { Join, Race } from "../syscalls/join.js";
+import { Wait } from "../syscalls/wait.js";
 import type { IoOp } from "../io/types.js";
 import type { TaskOptions, TaskTarget } from "../kernel/types.js";
 import { NonDeterminismError } from "./errors.js";
@@ -22,6 +24,7 @@ export function* drive(run: WorkflowRun, gen: Gen, root: boolean): Gen {
   let ok = true;
   let input: unknown;
   let ended = false;
+  run.tasks++;
   try {
     for (;;) {
       if (run.replaying && run.deliverDue()) {
@@ -48,15 +51,37 @@ export function* drive(run: WorkflowRun, gen: Gen, root: boolean): Gen {
       [ok, input] = yield* step(run, r.value);
     }
   } finally {
-    if (!ended && !run.halted) {
-      // Killed at a yield: the workflow's finally blocks run, their yields journaled as any.
-      let r = gen.return(undefined);
-      while (!r.done) {
-        const [ok2, v] = yield* step(run, r.value);
-        r = ok2 ? gen.next(v) : gen.throw(v);
+    try {
+      if (!ended && !run.halted) {
+        // Killed at a yield: the workflow's finally blocks run, their yields journaled as any.
+        let r = gen.return(undefined);
+        while (!r.done) {
+          const [ok2, v] = yield* step(run, r.value);
+          r = ok2 ? gen.next(v) : gen.throw(v);
+        }
       }
+    } finally {
+      run.taskEnded();
     }
   }
+}
+
+/**
+ * Yields `y`, counting the task as blocked meanwhile: on a durable wait (a sleep, a waitSignal),
+ * or on the workflow's own tasks. What the engine's `onIdle` hook is told rests on these counts.
+ */
+function* blockOn(run: WorkflowRun, durable: boolean, s: number, y: unknown): Generator<unknown, unknown, unknown> {
+  run.block(durable);
+  try {
+    return yield y;
+  } finally {
+    run.unblock(durable, s);
+  }
+}
+
+/** Syscalls that wait only on other tasks (of the workflow, as workflows share nothing else). */
+function waitsOnTasks(y: unknown): boolean {
+  return y instanceof Wait || y instanceof Join || y instanceof Race || y instanceof Receive || y instanceof Send;
 }
 
 /** What the journal calls the syscall `y`. */
@@ -103,10 +128,10 @@ function* step(run: WorkflowRun, y: unknown): Generator<unknown, [boolean, unkno
     }
     if (y instanceof Sleep) {
       if (!(typeof y.ms === "number" && y.ms >= 0 && Number.isFinite(y.ms))) return [true, yield y]; // the kernel's RangeError
-      return [true, yield new StepSleep(run, s, y.ms)];
+      return [true, yield* blockOn(run, true, s, new StepSleep(run, s, y.ms))];
     }
     if (y instanceof Now || y instanceof Random || y instanceof Uuid) return [true, yield new StepReading(run, s, kind as "now")];
-    if (y instanceof WaitSignal) return [true, yield new StepSignal(run, s, y.name, y.options.timeout)];
+    if (y instanceof WaitSignal) return [true, yield* blockOn(run, true, s, new StepSignal(run, s, y.name, y.options.timeout))];
     if (y instanceof Fork) {
       const limit = y.options?.timeLimit;
       const timed = typeof limit === "number" && limit >= 0 && Number.isFinite(limit);
@@ -115,13 +140,14 @@ function* step(run: WorkflowRun, y: unknown): Generator<unknown, [boolean, unkno
       if (timed) {
         // A durable time limit: its deadline is journaled, its firing too (as a kill at a step).
         run.limit(s, tid, limit);
-        yield new Fork(limitWatcher(run, s), { name: `durable-limit ${run.id}:${s}` });
+        run.tids.add((yield new Fork(limitWatcher(run, s), { name: `durable-limit ${run.id}:${s}` })) as number);
       }
       return [true, tid];
     }
     if (y instanceof Receive && y.timeout !== undefined) {
       return [false, new TypeError(`workflow "${run.id}" step ${s}: a channel receive with a timeout is not journaled; race waitSignal/sleep or use receive() without one`)];
     }
+    if (waitsOnTasks(y)) return [true, yield* blockOn(run, false, s, y)];
     return [true, yield y];
   } catch (error) {
     return [false, error];

@@ -4,10 +4,10 @@ import { VirtualClock } from "../time/clock.js";
 import { Scheduler } from "../kernel/scheduler.js";
 import { decode, decodeError, encode, encodeError } from "./codec.js";
 import { drive } from "./drive.js";
-import { StoreError, WorkflowNotFoundError } from "./errors.js";
+import { LeaseLostError, StoreError, WorkflowAbandonedError, WorkflowNotFoundError, isLeaseLost } from "./errors.js";
 import type { Outcome } from "./outcome.js";
 import { WorkflowRun, type RunHost } from "./run.js";
-import { emptyBatch, isEmptyBatch, type Batch, type JournalEntry, type Recoverable, type Store, type WorkflowRecord, type WorkflowState } from "./store.js";
+import { emptyBatch, isEmptyBatch, type Batch, type InboxItem, type JournalEntry, type Recoverable, type Store, type WorkflowRecord, type WorkflowState } from "./store.js";
 
 /** A workflow: a generator function of JSON arguments. */
 export type WorkflowFn = (...args: any[]) => Generator<unknown, unknown, any>;
@@ -26,6 +26,24 @@ export interface DurableEngineOptions {
   workflows: Record<string, WorkflowFn>;
   /** The scheduler the workflows run on. Default: a new one on a real clock, with a ring of 1,024 entries. */
   scheduler?: Scheduler;
+  /**
+   * For hosts on a {@link LeasedStore}: a group commit's write threw {@link LeaseLostError}. The
+   * refused workflows were abandoned here (see {@link DurableEngine.abandon}; their outcomes in
+   * that batch were not delivered); `ids` are those that this engine ran until then. The other
+   * workflows of the batch go on. Without the hook, the error goes to `engine.errors`.
+   */
+  onLeaseLost?: (ids: string[], error: LeaseLostError) => void;
+  /**
+   * For hosts that park idle workflows: called when every task of workflow `id` blocks only on a
+   * durable sleep, a child's durable time limit or a `waitSignal` (at least one of them), or on
+   * its other tasks: nothing in flight, nothing ready, nothing uncommitted, not replaying.
+   * `wakeAt` is the earliest deadline of its armed timers (absolute ms on the engine's wall
+   * clock: `Date.now()`, or the `VirtualClock`'s time), or `null` when only signals can wake
+   * it. Called once per idle spell, from a task of the lowest priority; not for a spell whose
+   * `wakeAt` has already passed (that timer is about to fire). A hook that throws is reported in
+   * `engine.errors`. Costs nothing when not set.
+   */
+  onIdle?: (id: string, wakeAt: number | null) => void;
 }
 
 /** What `start` returns: the run under the id. */
@@ -98,6 +116,11 @@ export class DurableEngine {
   #pendingWrites = 0;
   #closed = false;
   readonly #host: RunHost;
+  readonly #onIdle: ((id: string, wakeAt: number | null) => void) | null;
+  readonly #onLeaseLost: ((ids: string[], error: LeaseLostError) => void) | null;
+  /** Runs that may be idle, checked by a task of the lowest priority (only with `onIdle`). */
+  readonly #idle = new Set<WorkflowRun>();
+  #idleQueued = false;
   /** Failures the scheduler reported that no workflow owned (say, a child's unobserved error). */
   readonly errors: unknown[] = [];
 
@@ -120,11 +143,19 @@ export class DurableEngine {
     // commit from being cut into ring-sized pieces.
     this.sched = options.scheduler ?? new Scheduler({ ring: { entries: 1024 } });
     this.#virtual = this.sched.clock instanceof VirtualClock;
+    const { onIdle, onLeaseLost } = options;
+    if (onIdle !== undefined && typeof onIdle !== "function") throw new TypeError(`DurableEngine: options.onIdle must be a function, got ${describeValue(onIdle)}`);
+    if (onLeaseLost !== undefined && typeof onLeaseLost !== "function") {
+      throw new TypeError(`DurableEngine: options.onLeaseLost must be a function, got ${describeValue(onLeaseLost)}`);
+    }
+    this.#onIdle = onIdle ?? null;
+    this.#onLeaseLost = onLeaseLost ?? null;
     const engine = this;
     this.#host = {
       sched: this.sched,
       collect: (run, outcome) => engine.#collect(run, outcome),
       wallNow: () => (engine.#virtual ? engine.sched.now() : Date.now()),
+      maybeIdle: onIdle === undefined ? null : (run) => engine.#maybeIdle(run),
     };
   }
 
@@ -174,17 +205,83 @@ export class DurableEngine {
     return p;
   }
 
-  /** Resumes every unfinished workflow in the store that this engine does not run yet; returns their ids. */
-  async recover(): Promise<string[]> {
+  /**
+   * Resumes the unfinished workflows of the store (with `ids`: only those) that this engine does
+   * not run yet; returns their ids. A workflow this engine runs (or ran and failed, or is
+   * starting) is never launched twice, also when calls overlap. Ids the store does not hold, or
+   * holds finished, are skipped. For hosts: call it once the workflows' leases are held.
+   */
+  async recover(ids?: readonly string[]): Promise<string[]> {
     this.#checkOpen("recover");
-    const recs = await this.#storeCall("recoverable", () => this.#store.recoverable());
-    const ids: string[] = [];
-    for (const rec of recs) {
-      if (this.#runs.has(rec.record.id)) continue;
-      this.#launch(rec);
-      ids.push(rec.record.id);
+    if (ids !== undefined) {
+      if (!Array.isArray(ids) || ids.some((id) => typeof id !== "string" || id === "")) {
+        throw new TypeError(`DurableEngine.recover(ids) expects an array of non-empty strings, got ${describeValue(ids)}`);
+      }
+      ids = ids.filter((id) => !this.#runs.has(id));
+      if (ids.length === 0) return [];
     }
-    return ids;
+    const recs = await this.#storeCall("recoverable", () => this.#store.recoverable(ids));
+    const out: string[] = [];
+    for (const rec of recs) {
+      if (this.#closed || this.#runs.has(rec.record.id)) continue;
+      this.#launch(rec);
+      out.push(rec.record.id);
+    }
+    return out;
+  }
+
+  /**
+   * For hosts: stops running workflow `id` in this engine at once, as a crash would for that one
+   * workflow. Its tasks are killed without running any more of its code (no `finally` blocks),
+   * its outcomes not yet committed are dropped (ops in flight run again after a recover, with the
+   * same idempotency key), nothing of it is written to the journal, and its `result(id)`
+   * waiters in this engine reject with {@link WorkflowAbandonedError}. Signals and cancels that
+   * this engine accepted for it but had not journaled yet are moved to the store's inbox, so the
+   * engine that recovers it gets them once, in order. Resolves with `false` if this engine did
+   * not run `id`, else with `true` once those signals are in the store. `recover([id])` (here or
+   * elsewhere) resumes it.
+   *
+   * @example
+   * ```ts
+   * const engine = new DurableEngine({ store, workflows, onIdle: (id, wakeAt) => park(id, wakeAt) });
+   * async function park(id: string, wakeAt: number | null) {
+   *   await engine.abandon(id, "parked");
+   *   await queue.add("wake", { id }, { delay: wakeAt === null ? undefined : wakeAt - Date.now() });
+   * }
+   * ```
+   */
+  abandon(id: string, reason = "abandoned by its host"): Promise<boolean> {
+    const run = this.#runs.get(id);
+    if (run === undefined) return Promise.resolve(false);
+    return this.#abandon(run, new WorkflowAbandonedError(id, String(reason)), []).then(() => true);
+  }
+
+  /**
+   * For hosts: hands the signals and cancels that reached workflow `id` through the store's
+   * inbox (sent by another process while this engine runs it) to the workflow here. Each inbox
+   * item is handed over once, in inbox order, and leaves the inbox in the same transaction that
+   * journals it, so an abandon or a crash in between never loses or repeats one. Resolves with how
+   * many items were new; 0 when this engine does not run `id` live. Uses the store's
+   * `inbox(id)` when it has one (else `recoverable([id])`).
+   */
+  async refreshInbox(id: string): Promise<number> {
+    this.#checkOpen("refreshInbox");
+    const run = this.#runs.get(id);
+    if (run === undefined || run.halted) return 0;
+    const store = this.#store;
+    const items =
+      typeof store.inbox === "function"
+        ? await this.#storeCall("inbox", () => store.inbox!(id))
+        : ((await this.#storeCall("recoverable", () => store.recoverable([id])))[0]?.inbox ?? []);
+    if (this.#closed || this.#runs.get(id) !== run || run.halted) return 0;
+    let n = 0;
+    for (const item of [...items].sort((a, b) => a.seq - b.seq)) {
+      if (run.inboxSeen.has(item.seq)) continue;
+      run.inboxSeen.add(item.seq);
+      run.arrive(inboxOutcome(item));
+      n++;
+    }
+    return n;
   }
 
   /** Resolves with the workflow's return value once it finishes (rejects with its error). */
@@ -292,11 +389,8 @@ export class DurableEngine {
       (error) => this.#ended(run, error instanceof Error && error.name === "TaskKilledError" ? "cancelled" : "failed", error),
     );
     for (const item of rec.inbox) {
-      const outcome: Outcome =
-        item.name === CANCEL
-          ? { step: -1, kind: "cancel", ok: true, value: item.payload, inboxSeq: item.seq }
-          : { step: -1, kind: "signal", ok: true, value: encode({ name: item.name, payload: item.payload }, "a signal"), inboxSeq: item.seq };
-      run.arrive(outcome);
+      run.inboxSeen.add(item.seq);
+      run.arrive(inboxOutcome(item));
     }
     if (run.replaying) {
       this.#replaying.add(run);
@@ -306,7 +400,7 @@ export class DurableEngine {
   }
 
   #ended(run: WorkflowRun, state: WorkflowState, value: unknown): void {
-    if (run.state !== "running" || this.#closed) return;
+    if (run.state !== "running" || run.abandoned || this.#closed) return;
     run.halted = true;
     run.killAll();
     let result = "";
@@ -348,9 +442,99 @@ export class DurableEngine {
   }
 
   #collect(run: WorkflowRun, outcome: Outcome): void {
-    if (this.#closed) return;
+    if (this.#closed || run.abandoned) return;
+    run.uncommitted++;
     this.#outbox.push({ run, outcome });
     this.#queueFlush();
+  }
+
+  /** Stops `run` here (see `abandon`); moves its unjournaled signals (and those in `extra`) to the store's inbox. */
+  #abandon(run: WorkflowRun, error: unknown, extra: Outcome[]): Promise<void> {
+    if (this.#runs.get(run.id) === run) this.#runs.delete(run.id);
+    const rescue = extra;
+    if (!run.abandoned) {
+      if (this.#outbox.some((o) => o.run === run)) {
+        const keep: { run: WorkflowRun; outcome: Outcome }[] = [];
+        for (const o of this.#outbox) {
+          if (o.run === run) rescue.push(o.outcome);
+          else keep.push(o);
+        }
+        this.#outbox = keep;
+      }
+      rescue.push(...run.takeHeld());
+      if (this.#finished.some((f) => f.run === run)) this.#finished = this.#finished.filter((f) => f.run !== run);
+      this.#replaying.delete(run);
+      this.#idle.delete(run);
+      run.abandon(error);
+    }
+    return this.#rescue(run.id, rescue);
+  }
+
+  /** Signals and cancels sent through this engine that no journal holds: to the store's inbox, in order. */
+  #rescue(id: string, outcomes: readonly Outcome[]): Promise<void> {
+    const inbox: Batch["inbox"] = [];
+    const dones: ((error?: unknown) => void)[] = [];
+    for (const o of outcomes) {
+      if (o.step !== -1 || o.inboxSeq !== undefined || (o.kind !== "signal" && o.kind !== "cancel")) continue; // an inbox item stays in the inbox
+      if (o.kind === "cancel") inbox.push({ id, name: CANCEL, payload: o.value });
+      else {
+        const { name, payload } = decode(o.value) as { name: string; payload: string };
+        inbox.push({ id, name, payload });
+      }
+      if (o.done !== undefined) dones.push(o.done);
+    }
+    if (inbox.length === 0 || this.#closed) return Promise.resolve();
+    return this.#storeCall("write", () => this.#store.write({ ...emptyBatch(), inbox })).then(
+      () => {
+        for (const d of dones) d();
+      },
+      (e) => {
+        for (const d of dones) d(e);
+        this.errors.push(e);
+      },
+    );
+  }
+
+  /** `onIdle` is set and every task of `run` blocks: check it once nothing is ready. */
+  #maybeIdle(run: WorkflowRun): void {
+    this.#idle.add(run);
+    this.#queueIdleCheck();
+  }
+
+  #queueIdleCheck(): void {
+    if (this.#idleQueued || this.#closed) return;
+    this.#idleQueued = true;
+    const engine = this;
+    this.sched.spawn(
+      function* durableIdle() {
+        engine.#checkIdle();
+      },
+      { priority: PUMP_PRIORITY },
+    );
+    this.#ensureRunning();
+  }
+
+  /** Runs at the lowest priority, so no task is ready: a candidate whose tasks all block is idle. */
+  #checkIdle(): void {
+    this.#idleQueued = false;
+    if (this.#closed) return;
+    const now = this.#host.wallNow();
+    for (const run of this.#idle) {
+      if (run.halted || this.#runs.get(run.id) !== run) {
+        this.#idle.delete(run);
+        continue;
+      }
+      if (run.replaying || run.uncommitted > 0) continue; // asked again after the commit, or at go-live
+      this.#idle.delete(run);
+      if (!run.idle()) continue;
+      const wakeAt = run.wakeAt();
+      if (wakeAt !== null && wakeAt <= now) continue; // that timer fires next; a delivery brings it back here
+      try {
+        this.#onIdle!(run.id, wakeAt);
+      } catch (error) {
+        this.errors.push(error);
+      }
+    }
   }
 
   /**
@@ -382,16 +566,17 @@ export class DurableEngine {
     const batch: Batch = emptyBatch();
     const deliveries: { run: WorkflowRun; entry: JournalEntry; outcome: Outcome }[] = [];
     for (const { run, outcome } of items) {
-      if (run.halted && run.state !== "running") continue;
+      if (run.abandoned || (run.halted && run.state !== "running")) continue;
       const entry: JournalEntry = { seq: run.nextSeq++, step: outcome.step, at: outcome.record ? -1 : run.counter, kind: outcome.kind, ok: outcome.ok, value: outcome.value };
       batch.entries.push({ id: run.id, entry });
       if (outcome.inboxSeq !== undefined) batch.inboxTaken.push({ id: run.id, seq: outcome.inboxSeq });
       deliveries.push({ run, entry, outcome });
     }
     const updated = Date.now();
-    for (const f of finished) batch.finished.push({ id: f.run.id, state: f.state, result: f.result, error: f.error, updated });
+    for (const f of finished) if (!f.run.abandoned) batch.finished.push({ id: f.run.id, state: f.state, result: f.result, error: f.error, updated });
     if (isEmptyBatch(batch)) return;
     const done = (error?: unknown): void => {
+      if (error !== undefined && isLeaseLost(error)) return this.#leaseLost(error, deliveries, finished);
       if (error !== undefined) {
         const e = error instanceof StoreError ? error : new StoreError(`the store failed to write a journal batch: ${String((error as Error)?.message ?? error)}`, { cause: error });
         for (const d of deliveries) {
@@ -402,14 +587,7 @@ export class DurableEngine {
         return;
       }
       if (this.#closed) return;
-      for (const d of deliveries) {
-        if (!d.outcome.record) d.run.deliver(d.entry);
-        d.outcome.done?.();
-      }
-      for (const f of finished) {
-        if (f.state === "completed") f.run.resolve(decode(f.result));
-        else f.run.reject(f.state === "failed" ? decodeError(f.error) : decodeError(f.error));
-      }
+      this.#delivered(deliveries, finished, null);
     };
     let written: unknown;
     try {
@@ -426,6 +604,65 @@ export class DurableEngine {
         () => mine.then(() => done(), done),
       ).finally(() => this.#pendingWrites--);
     } else done();
+  }
+
+  /** After a commit: the outcomes reach their workflows, finished ones settle (except those of workflows in `skip`). */
+  #delivered(
+    deliveries: readonly { run: WorkflowRun; entry: JournalEntry; outcome: Outcome }[],
+    finished: readonly { run: WorkflowRun; state: WorkflowState; result: string; error: string }[],
+    skip: ReadonlySet<string> | null,
+  ): void {
+    const idle = this.#onIdle !== null;
+    for (const d of deliveries) {
+      if (skip?.has(d.run.id)) continue;
+      d.run.uncommitted--;
+      if (!d.outcome.record) d.run.deliver(d.entry);
+      d.outcome.done?.();
+      if (idle && !d.run.halted) this.#idle.add(d.run);
+    }
+    for (const f of finished) {
+      if (skip?.has(f.run.id) || f.run.abandoned) continue;
+      if (f.state === "completed") f.run.resolve(decode(f.result));
+      else f.run.reject(decodeError(f.error));
+    }
+    if (idle && this.#idle.size > 0) this.#queueIdleCheck();
+  }
+
+  /**
+   * A leased store refused the parts of workflows whose lease this engine lost: those are
+   * abandoned (their signals sent through this engine go to the inbox), the rest is delivered.
+   */
+  #leaseLost(
+    error: LeaseLostError,
+    deliveries: readonly { run: WorkflowRun; entry: JournalEntry; outcome: Outcome }[],
+    finished: readonly { run: WorkflowRun; state: WorkflowState; result: string; error: string }[],
+  ): void {
+    if (this.#closed) return;
+    const refused = new Set(error.ids);
+    const lost = new Map<WorkflowRun, Outcome[]>();
+    for (const d of deliveries) {
+      if (!refused.has(d.run.id)) continue;
+      let list = lost.get(d.run);
+      if (list === undefined) lost.set(d.run, (list = []));
+      list.push(d.outcome);
+    }
+    for (const f of finished) if (refused.has(f.run.id) && !lost.has(f.run)) lost.set(f.run, []);
+    const ids: string[] = [];
+    for (const [run, outcomes] of lost) {
+      if (this.#runs.get(run.id) === run && !run.abandoned) ids.push(run.id);
+      const reason = new WorkflowAbandonedError(run.id, "its lease was taken by another engine", { cause: error });
+      void this.#abandon(run, reason, outcomes);
+    }
+    this.#delivered(deliveries, finished, refused);
+    if (ids.length === 0) return;
+    if (this.#onLeaseLost === null) this.errors.push(error);
+    else {
+      try {
+        this.#onLeaseLost(ids, error);
+      } catch (e) {
+        this.errors.push(e);
+      }
+    }
   }
 
   #send(id: string, outcome: Outcome, name: string, payload: unknown): Promise<void> {
@@ -496,6 +733,13 @@ export class DurableEngine {
 
 /** The inbox name of a cancel sent while no engine ran the workflow. */
 const CANCEL = "\u0000cancel";
+
+/** An inbox item as the outcome that moves it into the journal. */
+function inboxOutcome(item: InboxItem): Outcome {
+  return item.name === CANCEL
+    ? { step: -1, kind: "cancel", ok: true, value: item.payload, inboxSeq: item.seq }
+    : { step: -1, kind: "signal", ok: true, value: encode({ name: item.name, payload: item.payload }, "a signal"), inboxSeq: item.seq };
+}
 
 function settled(rec: WorkflowRecord): unknown {
   if (rec.state === "completed") return decode(rec.result);

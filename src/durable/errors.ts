@@ -97,3 +97,30 @@ export class LeaseLostError extends Error {
     super(message ?? `the lease on workflow${ids.length === 1 ? "" : "s"} ${ids.map((id) => `"${id}"`).join(", ")} was taken by another engine; this engine stops running ${ids.length === 1 ? "it" : "them"}`);
   }
 }
+
+/**
+ * The workflow stopped running in this engine without finishing: its host called
+ * `engine.abandon(id)` (to park it, say), or its lease was lost to another engine. Its journal
+ * stays in the store as a crash leaves it, for `recover()` here or in another engine; `result(id)`
+ * waiters of this engine get this error.
+ *
+ * @example
+ * ```ts
+ * await engine.result("order-1").catch((e) => e instanceof WorkflowAbandonedError && e.workflowId); // "order-1"
+ * ```
+ */
+export class WorkflowAbandonedError extends Error {
+  override name = "WorkflowAbandonedError";
+  constructor(
+    readonly workflowId: string,
+    readonly reason: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`workflow "${workflowId}" stopped running in this engine (${reason}); it is unfinished in the store: recover it to resume it`, options);
+  }
+}
+
+/** Whether `error` is a {@link LeaseLostError} (of this or another copy of yieldos). */
+export function isLeaseLost(error: unknown): error is LeaseLostError {
+  return error instanceof LeaseLostError || ((error as Error | null)?.name === "LeaseLostError" && Array.isArray((error as LeaseLostError).ids));
+}

@@ -54,6 +54,10 @@ export class MemoryStore implements Store {
       .map((s) => ({ record: { ...s.record }, journal: s.journal.map((e) => ({ ...e })), inbox: s.inbox.map((i) => ({ ...i })) }));
   }
 
+  inbox(id: string): InboxItem[] {
+    return (this.#slots.get(id)?.inbox ?? []).map((i) => ({ ...i }));
+  }
+
   write(batch: Batch): void {
     // Check everything first, so a bad batch changes nothing.
     for (const { id, entry } of batch.entries) {

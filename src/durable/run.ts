@@ -13,6 +13,8 @@ export interface RunHost {
   collect(run: WorkflowRun, outcome: Outcome): void;
   /** Wall-clock ms: `Date.now()`, or the scheduler's time on a virtual clock. */
   wallNow(): number;
+  /** Set when the engine has an `onIdle` hook: every task of `run` is blocked (see {@link WorkflowRun.idle}). */
+  maybeIdle: ((run: WorkflowRun) => void) | null;
 }
 
 interface SignalWaiter {
@@ -36,6 +38,18 @@ export class WorkflowRun {
   state: WorkflowState = "running";
   /** Steps replayed from the journal (for status and traces). */
   replayedSteps = 0;
+  /** Set when the engine stopped running it without an end (`abandon`, a lost lease): nothing of it is written any more. */
+  abandoned = false;
+  /** Outcomes collected for the group commit and not yet delivered (or dropped). */
+  uncommitted = 0;
+  /** Inbox items (by seq) handed to this run, so a refresh never hands one over twice. */
+  readonly inboxSeen = new Set<number>();
+  // Idleness: live drive tasks, how many of them block on a durable wait (a sleep, a
+  // waitSignal) or on the workflow's own tasks (wait, join, channels), and the timers armed.
+  tasks = 0;
+  blocked = 0;
+  durable = 0;
+  readonly #armed = new Map<number, number>();
 
   readonly #pending = new Map<number, SyscallContext<unknown>>();
   readonly #early = new Map<number, JournalEntry>();
@@ -155,6 +169,7 @@ export class WorkflowRun {
     if (timeout === undefined) return;
     const at = this.deadline(step, "waitSignal", timeout);
     if (!this.#delivered.has(step)) {
+      this.#armed.set(step, at);
       waiter.cancelTimer = ctx.after(Math.max(0, at - this.host.wallNow()), () => this.arrive({ step, kind: "waitSignal", ok: true, value: "" }));
     }
   }
@@ -162,7 +177,58 @@ export class WorkflowRun {
   sleep(step: number, ms: number, ctx: SyscallContext<unknown>): void {
     this.pend(step, ctx);
     const at = this.deadline(step, "sleep", ms);
-    if (!this.#delivered.has(step)) ctx.after(Math.max(0, at - this.host.wallNow()), () => this.arrive({ step, kind: "sleep", ok: true, value: "" }));
+    if (!this.#delivered.has(step)) {
+      this.#armed.set(step, at);
+      ctx.after(Math.max(0, at - this.host.wallNow()), () => this.arrive({ step, kind: "sleep", ok: true, value: "" }));
+    }
+  }
+
+  /** A task of the run blocks on a durable wait (`durable`) or on the workflow's own tasks. */
+  block(durable: boolean): void {
+    this.blocked++;
+    if (durable) this.durable++;
+    if (this.blocked === this.tasks) this.host.maybeIdle?.(this);
+  }
+
+  /** The task that blocked at `step` goes on (or was killed). */
+  unblock(durable: boolean, step: number): void {
+    this.blocked--;
+    if (durable) {
+      this.durable--;
+      this.#armed.delete(step);
+    }
+  }
+
+  /** A drive task ended: the others may all be blocked now. */
+  taskEnded(): void {
+    this.tasks--;
+    if (this.tasks > 0 && this.blocked === this.tasks) this.host.maybeIdle?.(this);
+  }
+
+  /**
+   * Whether the run is idle, asked when none of the scheduler's tasks is ready: live, not
+   * replaying, nothing collected and uncommitted, every task blocked, one at least on a durable wait.
+   */
+  idle(): boolean {
+    return !this.halted && !this.replaying && this.uncommitted === 0 && this.durable > 0 && this.blocked === this.tasks;
+  }
+
+  /** The earliest deadline of the run's armed durable timers (sleeps, signal timeouts, child time limits), or `null`. */
+  wakeAt(): number | null {
+    let at = Infinity;
+    for (const t of this.#armed.values()) if (t < at) at = t;
+    for (const step of this.#limits.keys()) {
+      const t = this.#deadlines.get(step);
+      if (t !== undefined && t < at) at = t;
+    }
+    return at === Infinity ? null : at;
+  }
+
+  /** Outcomes held during the replay, taken out (the run is being abandoned). */
+  takeHeld(): Outcome[] {
+    const held = this.#held;
+    this.#held = [];
+    return held;
   }
 
   /** A child forked at `step` with a time limit of `ms`: its deadline is journaled. */
@@ -214,6 +280,7 @@ export class WorkflowRun {
     const held = this.#held;
     this.#held = [];
     for (const o of held) this.host.collect(this, o);
+    this.host.maybeIdle?.(this);
   }
 
   /** Hands a journaled outcome to the workflow (live: after its commit; replay: at its step). */
@@ -273,6 +340,18 @@ export class WorkflowRun {
     if (this.halted) return;
     this.halted = true;
     this.state = "failed";
+    this.reject(error);
+    this.killAll();
+  }
+
+  /**
+   * Stops the run in this engine as a crash would, finished or not: no more of its code runs,
+   * nothing more of it is written, and `result` waiters get `error` (unless it already settled).
+   */
+  abandon(error: unknown): void {
+    this.abandoned = true;
+    this.halted = true;
+    this.#held = [];
     this.reject(error);
     this.killAll();
   }

@@ -145,6 +145,10 @@ export class SqliteStore implements Store {
     });
   }
 
+  inbox(id: string): InboxItem[] {
+    return this.#run("inbox", () => (this.#s.inboxOf.all(id) as unknown[][]).map(toInbox));
+  }
+
   write(batch: Batch): void {
     this.#run("write", () => this.#write(batch));
   }
