@@ -60,19 +60,18 @@ export class MemoryStore implements Store {
 
   write(batch: Batch): void {
     // Check everything first, so a bad batch changes nothing.
+    const lastSeq = new Map<string, number>();
     for (const { id, entry } of batch.entries) {
       const s = this.#slots.get(id);
       if (s === undefined) throw new StoreError(`MemoryStore.write: no workflow "${id}" for journal entry ${entry.seq}`);
+      const last = lastSeq.get(id) ?? (s.journal.length === 0 ? -1 : s.journal[s.journal.length - 1].seq);
+      if (entry.seq <= last) throw new StoreError(`MemoryStore.write: journal entry ${entry.seq} of "${id}" is not after ${last}`);
+      lastSeq.set(id, entry.seq);
     }
     for (const { id } of [...batch.finished, ...batch.inbox, ...batch.inboxTaken]) {
       if (!this.#slots.has(id)) throw new StoreError(`MemoryStore.write: no workflow "${id}"`);
     }
-    for (const { id, entry } of batch.entries) {
-      const journal = this.#slots.get(id)!.journal;
-      const last = journal.length === 0 ? -1 : journal[journal.length - 1].seq;
-      if (entry.seq <= last) throw new StoreError(`MemoryStore.write: journal entry ${entry.seq} of "${id}" is not after ${last}`);
-      journal.push({ ...entry });
-    }
+    for (const { id, entry } of batch.entries) this.#slots.get(id)!.journal.push({ ...entry });
     for (const f of batch.finished) {
       const r = this.#slots.get(f.id)!.record;
       Object.assign(r, { state: f.state, result: f.result, error: f.error, updated: f.updated });
