@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { IoRequest } from "../src/index.js";
-import { DurableEngine, MemoryStore } from "../src/durable/index.js";
-import { RedisUnavailableError, WorkflowClient, WorkflowWorker, type WorkflowWorkerOptions } from "../src/bullmq/index.js";
+import { DurableEngine, MemoryStore, type LeasedStore } from "../src/durable/index.js";
+import { RedisStore, RedisUnavailableError, WorkflowClient, WorkflowWorker, type WorkflowWorkerOptions } from "../src/bullmq/index.js";
 import { workflows } from "./fixtures/cluster-workflows.js";
 import { SharedMemory } from "./leased-memory-store.js";
 import { RedisServer, freePort, skipWithoutRedis } from "./redis-server.js";
@@ -41,12 +41,22 @@ interface Cluster {
   worker(name: string, options?: Partial<WorkflowWorkerOptions>): Promise<WorkflowWorker>;
 }
 
-async function cluster(port = redis.port): Promise<Cluster> {
+/**
+ * A workflow queue with a client; `worker()` adds workers. The journal is a RedisStore under a
+ * fresh prefix, or (`memory`) a SharedMemory whose leases a test can take away.
+ */
+async function cluster(port = redis.port, memory = false): Promise<Cluster> {
   const queue = `wf-test-${++seq}`;
   const shared = new SharedMemory();
   const connection = { host: "127.0.0.1", port };
+  const storeOf = (): LeasedStore => {
+    if (memory) return shared.view();
+    const store = new RedisStore({ connection, prefix: `yieldos:wf:${queue}`, onError: () => undefined });
+    open.push({ close: async () => store.close() });
+    return store;
+  };
   const runs = new Map<string, number>();
-  const client = new WorkflowClient({ connection, queue, store: shared.view(), pollMs: 100, onError: () => undefined });
+  const client = new WorkflowClient({ connection, queue, store: storeOf(), pollMs: 100, onError: () => undefined });
   open.push(client);
   return {
     queue,
@@ -59,7 +69,7 @@ async function cluster(port = redis.port): Promise<Cluster> {
         queue,
         workflows,
         name,
-        store: shared.view(),
+        store: storeOf(),
         lockDuration: 1_000,
         stalledInterval: 500,
         parkAfterMs: 300,
@@ -103,7 +113,7 @@ describe.skipIf(skip)("WorkflowWorker and WorkflowClient (in-process, real Redis
 
   it("is idempotent on the id: a second start, from another client, returns the first run and runs nothing more", async () => {
     const c = await cluster();
-    const other = new WorkflowClient({ connection: { host: "127.0.0.1", port: redis.port }, queue: c.queue, store: c.shared.view(), onError: () => undefined });
+    const other = new WorkflowClient({ connection: { host: "127.0.0.1", port: redis.port }, queue: c.queue, onError: () => undefined });
     open.push(other);
     const first = await c.client.start("job", [1, 10], { id: "same" });
     const second = await other.start("job", [99, 10], { id: "same" });
@@ -176,7 +186,7 @@ describe.skipIf(skip)("WorkflowWorker and WorkflowClient (in-process, real Redis
   });
 
   it("stops running a workflow whose lease another worker took, and only the new holder writes its journal", async () => {
-    const c = await cluster();
+    const c = await cluster(redis.port, true);
     const a = await c.worker("A", { lockDuration: 60_000, leaseMs: 60_000 });
     const lost: string[] = [];
     a.on("lost", (id) => lost.push(id));
@@ -208,7 +218,7 @@ describe.skipIf(skip)("WorkflowWorker and WorkflowClient (in-process, real Redis
     const port = await freePort();
     const errors: Error[] = [];
     const c = await cluster(port);
-    const client = new WorkflowClient({ connection: { host: "127.0.0.1", port }, queue: c.queue, store: c.shared.view(), pollMs: 100, onError: (e) => errors.push(e) });
+    const client = new WorkflowClient({ connection: { host: "127.0.0.1", port }, queue: c.queue, pollMs: 100, onError: (e) => errors.push(e) });
     open.push(client);
     const started = client.start("job", [3, 10], { id: "late" });
     await new Promise((r) => setTimeout(r, 800));

@@ -92,7 +92,7 @@ export class ErrorReporter {
 /** Whether `error`, or the error it wraps (a store's `StoreError`), says Redis could not be reached. */
 export function isUnreachable(error: unknown): boolean {
   for (let e: unknown = error, depth = 0; e !== undefined && e !== null && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
-    if (isConnectionError(e)) return true;
+    if (isConnectionError(e) || (e instanceof Error && / is unreachable /.test(e.message))) return true;
   }
   return false;
 }

@@ -18,7 +18,7 @@ import { defaultStore } from "./workflow-store.js";
 export interface WorkflowClientOptions {
   /** Where Redis is: ioredis options (`{ host, port }`). */
   connection: ConnectionOptions;
-  /** The journal store the workers share. Default: a `RedisStore` on `connection`. */
+  /** The journal store the workers share. Default: a `RedisStore` on `connection`, key prefix `yieldos:wf:<queue>`. */
   store?: Store;
   /** The BullMQ queue of workflow jobs; workers must use the same. Default `"yieldos-workflows"`. */
   queue?: string;
@@ -88,7 +88,7 @@ export class WorkflowClient {
     this.#reporter = new ErrorReporter("yieldos/bullmq workflow client", connection, options.onError);
     this.#pollMs = options.pollMs ?? 1_000;
     this.#ownStore = options.store === undefined;
-    this.#store = options.store ?? defaultStore(connection, options.prefix);
+    this.#store = options.store ?? defaultStore(connection, options.queue ?? DEFAULT_WORKFLOW_QUEUE, this.#reporter.report);
     this.#queue = new Queue(this.#name, this.#base);
     this.#producer = new QueueEventsProducer(wakeChannel(this.#name), this.#base);
     this.#queue.on("error", this.#reporter.report);

@@ -1,9 +1,12 @@
-/** The store workflow clients and workers use when given none: a `RedisStore` on their connection. */
 import type { ConnectionOptions } from "bullmq";
-import type { LeasedStore } from "../durable/index.js";
+import type { RedisOptions } from "ioredis";
+import { RedisStore } from "./redis-store.js";
 
-export function defaultStore(connection: ConnectionOptions, prefix: string | undefined): LeasedStore {
-  void connection;
-  void prefix;
-  throw new TypeError("yieldos/bullmq: pass options.store (a LeasedStore); the RedisStore default is not wired yet");
+/**
+ * The store workflow clients and workers use when given none: a {@link RedisStore} on their own
+ * Redis connection, under the key prefix `yieldos:wf:<queue>` (so each workflow queue is its own
+ * namespace of workflow ids), reporting outages to `onError`.
+ */
+export function defaultStore(connection: ConnectionOptions, queue: string, onError: (error: Error) => void): RedisStore {
+  return new RedisStore({ connection: connection as RedisOptions, prefix: `yieldos:wf:${queue}`, onError });
 }

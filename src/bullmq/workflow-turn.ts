@@ -64,7 +64,7 @@ export interface TurnHost {
   recover(id: string): Promise<void>;
   /** Resolves once workflow `id` finished in the engine or the engine gave it up (either way, no throw). */
   settled(id: string): Promise<void>;
-  abandon(id: string): Promise<void>;
+  abandon(id: string, reason: string): Promise<void>;
   refreshInbox(id: string): Promise<void>;
   /** Runs `fn`, retrying with backoff while Redis is unreachable. */
   retry<T>(fn: () => Promise<T> | T): Promise<T>;
@@ -89,13 +89,13 @@ export async function runTurn(host: TurnHost, job: JobT, token: string | undefin
   host.turns.set(id, turn);
   host.emit("acquired", id, fence);
   try {
+    await host.recover(id);
+    turn.recovered = true;
     void host.settled(id).then(async () => {
       if (turn.over) return;
       const now = await host.retry(() => store.get(id)).catch(() => undefined);
       turn.end(now !== undefined && now.state !== "running" ? { kind: "finished" } : { kind: "lost", why: "the engine stopped running it before it finished" });
     });
-    await host.recover(id);
-    turn.recovered = true;
     if (turn.woken) await host.refreshInbox(id);
     const end = await turn.ended;
     switch (end.kind) {
@@ -106,7 +106,7 @@ export async function runTurn(host: TurnHost, job: JobT, token: string | undefin
         return { state: done?.state ?? "unknown" };
       }
       case "parked": {
-        await host.abandon(id);
+        await host.abandon(id, "parked until its deadline or a signal");
         await host.retry(() => store.release(id));
         const at = end.wakeAt ?? Date.now() + host.maxParkMs;
         await job.moveToDelayed(Math.max(at, Date.now()), token);
@@ -117,12 +117,12 @@ export async function runTurn(host: TurnHost, job: JobT, token: string | undefin
         throw new DelayedError();
       }
       case "lost":
-        await host.abandon(id);
+        await host.abandon(id, `its lease was lost: ${end.why}`);
         host.emit("lost", id, end.why);
         await job.moveToDelayed(Date.now() + host.leaseMs, token).catch(() => undefined); // refused when the job has a new owner
         throw new DelayedError();
       case "handoff":
-        await host.abandon(id);
+        await host.abandon(id, "its worker is closing");
         await host.retry(() => store.release(id)).catch(() => undefined);
         await job.moveToDelayed(Date.now(), token).catch(() => undefined);
         host.emit("handoff", id, null);

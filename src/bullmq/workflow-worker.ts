@@ -24,7 +24,7 @@ export interface WorkflowWorkerOptions {
   connection: ConnectionOptions;
   /** Workflow names and their generator functions; the same on every worker. */
   workflows: Record<string, WorkflowFn>;
-  /** The journal store the workers share (a `LeasedStore`). Default: a `RedisStore` on `connection`. */
+  /** The journal store the workers share (a `LeasedStore`). Default: a `RedisStore` on `connection`, key prefix `yieldos:wf:<queue>`. */
   store?: LeasedStore;
   /** The scheduler the workflows run on (attach `remoteOps` to it). Default: a new one, `worker.scheduler`. */
   scheduler?: Scheduler;
@@ -107,24 +107,24 @@ export class WorkflowWorker extends EventEmitter<WorkflowWorkerEvents> {
     super();
     if (options === null || typeof options !== "object") throw new TypeError(`WorkflowWorker options must be an object, got ${describeValue(options)}`);
     const connection = withBackoff(options.connection);
-    const store = options.store ?? defaultStore(connection, options.prefix);
+    this.#reporter = new ErrorReporter(`yieldos/bullmq workflow worker ${options.name ?? ""}`.trimEnd(), connection, options.onError);
+    const store = options.store ?? defaultStore(connection, options.queue ?? DEFAULT_WORKFLOW_QUEUE, this.#reporter.report);
     if (!isLeasedStore(store)) throw new TypeError(`WorkflowWorker: options.store must be a LeasedStore (RedisStore), got ${describeValue(store)}`);
     this.#store = store;
     this.name = options.name ?? `${hostname()}-${process.pid}-${nanoid(6)}`;
     const lockDuration = options.lockDuration ?? 10_000;
     this.#leaseMs = options.leaseMs ?? lockDuration;
     this.#parkAfterMs = options.parkAfterMs ?? 1_000;
-    this.#reporter = new ErrorReporter(`yieldos/bullmq workflow worker ${this.name}`, connection, options.onError);
     this.scheduler = options.scheduler ?? new Scheduler({ ring: { entries: 1024 } });
     this.#engine = new DurableEngine({
       store,
       workflows: options.workflows,
       scheduler: this.scheduler,
-      onIdle: (id: string, wakeAt: number | null) => this.#idle(id, wakeAt),
-      onLeaseLost: (ids: readonly string[]) => {
+      onIdle: (id, wakeAt) => this.#idle(id, wakeAt),
+      onLeaseLost: (ids) => {
         for (const id of ids) this.#turns.get(id)?.end({ kind: "lost", why: "the store refused its journal write (fenced off)" });
       },
-    } as ConstructorParameters<typeof DurableEngine>[0]);
+    });
     const worker = this;
     this.#host = {
       store,
@@ -135,13 +135,13 @@ export class WorkflowWorker extends EventEmitter<WorkflowWorkerEvents> {
         return worker.#closing;
       },
       turns: this.#turns,
-      recover: async (id) => void (await this.#hooks().recover([id])),
+      recover: async (id) => void (await this.#engine.recover([id])),
       settled: (id) => this.#engine.result(id).then(
         () => undefined,
         () => undefined,
       ),
-      abandon: async (id) => void (await this.#hooks().abandon(id)),
-      refreshInbox: async (id) => void (await this.#hooks().refreshInbox(id)),
+      abandon: async (id, reason) => void (await this.#engine.abandon(id, reason)),
+      refreshInbox: async (id) => void (await this.#engine.refreshInbox(id)),
       retry: (fn) => whileUnreachable(this.#reporter, fn, () => this.#closing),
       emit: (event, id, detail) => this.#emit(event, id, detail),
     };
@@ -194,13 +194,9 @@ export class WorkflowWorker extends EventEmitter<WorkflowWorkerEvents> {
     await this.#engine.close();
   }
 
-  #hooks(): HostHooks {
-    return this.#engine as unknown as HostHooks;
-  }
-
   #idle(id: string, wakeAt: number | null): void {
     const turn = this.#turns.get(id);
-    if (turn === undefined || !turn.recovered) return;
+    if (turn === undefined) return; // (it may come before recover() resolves: the turn parks right after)
     if (wakeAt === null || wakeAt - Date.now() > this.#parkAfterMs) turn.end({ kind: "parked", wakeAt });
   }
 
@@ -240,11 +236,4 @@ export class WorkflowWorker extends EventEmitter<WorkflowWorkerEvents> {
       this.#reporter.report(error);
     }
   }
-}
-
-/** The host hooks of a `DurableEngine` that a worker drives (see yieldos/durable). */
-interface HostHooks {
-  recover(ids?: readonly string[]): Promise<string[]>;
-  abandon(id: string): Promise<void> | void;
-  refreshInbox(id: string): Promise<void> | void;
 }
