@@ -19,6 +19,8 @@ export interface WorkflowWorkerProcessOptions {
   log: string;
   /** Workflows hosted at once. Default 50. */
   concurrency?: number;
+  /** Gets the process's stderr as it comes (before "ready" too). */
+  onStderr?: (text: string) => void;
   /** Extra environment (LOG_WRITES, LOCK_MS, STALLED_MS). */
   env?: Record<string, string>;
   /** Killed with SIGKILL after this many ms whatever happens. Default 120 000. */
@@ -57,7 +59,10 @@ export async function startWorkflowWorker(options: WorkflowWorkerProcessOptions)
     live.delete(child);
   });
   let stderr = "";
-  child.stderr!.on("data", (chunk) => (stderr += chunk.toString()));
+  child.stderr!.on("data", (chunk) => {
+    stderr += chunk.toString();
+    options.onStderr?.(chunk.toString());
+  });
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`workflow worker ${options.name} not ready in 20 s: ${stderr}`)), 20_000);
     child.stdout!.on("data", (chunk) => {
