@@ -113,19 +113,20 @@ describe.skipIf(skip)("distributed workflows across processes", () => {
     const opWorkers: OpWorkerProcess[] = [];
     const wfWorkers: WorkflowWorkerProcess[] = [];
     let incarnation = 0;
-    const startWf = (slot: number) => startWorkflowWorker({ port: redis.port, queue, opPrefix, log: wfLog, name: `w${slot}.${++incarnation}`, concurrency: 20 });
+    const startWf = (slot: number) => startWorkflowWorker({ port: redis.port, queue, opPrefix, log: wfLog, name: `w${slot}.${++incarnation}`, concurrency: SWEEP > 0 ? 60 : 20 });
     const client = new WorkflowClient({ connection: redis.connection, queue, pollMs: 500, onError: () => undefined });
     let kills = 0;
     let done = false;
     try {
-      opWorkers.push(...(await Promise.all(["A", "B"].map((name) => startOpWorker({ port: redis.port, queuePrefix: opPrefix, log: opLog, name, concurrency: 16 })))));
+      opWorkers.push(...(await Promise.all(["A", "B"].map((name) => startOpWorker({ port: redis.port, queuePrefix: opPrefix, log: opLog, name, concurrency: SWEEP > 0 ? 32 : 16 })))));
       wfWorkers.push(...(await Promise.all([0, 1, 2].map(startWf))));
       // Ten rounds of three ops each: a workflow runs for seconds, so kills land mid-run.
       const starts = Array.from({ length: n }, (_, i) => ({ name: "job", args: [i, 100 + (i % 4) * 50, 10], id: `job-${i}` }));
       for (const s of starts) await client.start(s.name, s.args, { id: s.id });
       const killer = (async () => {
         while (!done) {
-          await new Promise((r) => setTimeout(r, 1_200 + random() * 1_200));
+          // A kill every 1.2-2.4 s (2.5-5 s in the sweep, whose workers host more workflows each).
+          await new Promise((r) => setTimeout(r, (SWEEP > 0 ? 2_500 : 1_200) * (1 + random())));
           if (done) return;
           const slot = Math.floor(random() * 3);
           await wfWorkers[slot]!.kill("SIGKILL");

@@ -8,6 +8,10 @@ import { fileURLToPath } from "node:url";
 
 const FIXTURE = fileURLToPath(new URL("./fixtures/workflow-worker.ts", import.meta.url));
 const live = new Set<ChildProcess>();
+// Children still running when this process exits (a test run killed, say) go with it.
+process.once("exit", () => {
+  for (const child of live) child.kill("SIGKILL");
+});
 
 export interface WorkflowWorkerProcessOptions {
   port: number;

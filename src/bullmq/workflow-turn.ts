@@ -62,8 +62,8 @@ export interface TurnHost {
   readonly closing: boolean;
   readonly turns: Map<string, WorkflowTurn>;
   recover(id: string): Promise<void>;
-  /** Resolves once workflow `id` finished in the engine or the engine gave it up (either way, no throw). */
-  settled(id: string): Promise<void>;
+  /** Resolves once workflow `id` finished in the engine (with `undefined`) or the engine gave it up (with why); never rejects. */
+  settled(id: string): Promise<unknown>;
   abandon(id: string, reason: string): Promise<void>;
   refreshInbox(id: string): Promise<void>;
   /** Runs `fn`, retrying with backoff while Redis is unreachable. */
@@ -91,10 +91,13 @@ export async function runTurn(host: TurnHost, job: JobT, token: string | undefin
   try {
     await host.recover(id);
     turn.recovered = true;
-    void host.settled(id).then(async () => {
+    void host.settled(id).then(async (error) => {
       if (turn.over) return;
       const now = await host.retry(() => store.get(id)).catch(() => undefined);
-      turn.end(now !== undefined && now.state !== "running" ? { kind: "finished" } : { kind: "lost", why: "the engine stopped running it before it finished" });
+      if (now !== undefined && now.state !== "running") turn.end({ kind: "finished" });
+      // Code that no longer matches its journal: replaying it again will not help until new code is deployed.
+      else if ((error as Error | undefined)?.name === "NonDeterminismError") turn.end({ kind: "parked", wakeAt: null });
+      else turn.end({ kind: "lost", why: `the engine stopped running it before it finished (${String((error as Error | undefined)?.message ?? error)})` });
     });
     if (turn.woken) await host.refreshInbox(id);
     const end = await turn.ended;
@@ -129,6 +132,14 @@ export async function runTurn(host: TurnHost, job: JobT, token: string | undefin
         throw new DelayedError();
     }
     throw new Error(`workflow "${id}": a turn ended in an unknown way`);
+  } catch (error) {
+    // Anything unexpected (the store down for longer than its timeout, say): let go of the
+    // workflow here; the worker puts its job back to be tried again.
+    if (!(error instanceof DelayedError)) {
+      await host.abandon(id, `its worker failed: ${String((error as Error)?.message ?? error)}`).catch(() => undefined);
+      await Promise.resolve(store.release(id)).catch(() => undefined);
+    }
+    throw error;
   } finally {
     if (host.turns.get(id) === turn) host.turns.delete(id);
     turn.end({ kind: "handoff" });

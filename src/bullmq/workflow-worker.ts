@@ -6,7 +6,7 @@ import { DurableEngine, isLeasedStore, type LeasedStore, type WorkflowFn } from 
 import { Scheduler } from "../index.js";
 import { describeValue } from "../checks.js";
 import { ErrorReporter, whileUnreachable, withBackoff } from "./connection.js";
-import { QueueEvents, Worker } from "./peer.js";
+import { DelayedError, QueueEvents, UnrecoverableError, Worker } from "./peer.js";
 import { DEFAULT_WORKFLOW_QUEUE, WAKE_EVENT, wakeChannel } from "./workflow-queue.js";
 import { defaultStore } from "./workflow-store.js";
 import { runTurn, type TurnHost, type WorkflowTurn } from "./workflow-turn.js";
@@ -138,7 +138,7 @@ export class WorkflowWorker extends EventEmitter<WorkflowWorkerEvents> {
       recover: async (id) => void (await this.#engine.recover([id])),
       settled: (id) => this.#engine.result(id).then(
         () => undefined,
-        () => undefined,
+        (error: unknown) => error ?? new Error("rejected"),
       ),
       abandon: async (id, reason) => void (await this.#engine.abandon(id, reason)),
       refreshInbox: async (id) => void (await this.#engine.refreshInbox(id)),
@@ -147,7 +147,7 @@ export class WorkflowWorker extends EventEmitter<WorkflowWorkerEvents> {
     };
     const base = options.prefix === undefined ? { connection } : { connection, prefix: options.prefix };
     const queue = options.queue ?? DEFAULT_WORKFLOW_QUEUE;
-    this.#worker = new Worker(queue, (job: JobT, token?: string) => runTurn(this.#host, job, token), {
+    this.#worker = new Worker(queue, (job: JobT, token?: string) => this.#process(job, token), {
       ...base,
       concurrency: options.concurrency ?? 100,
       lockDuration,
@@ -192,6 +192,18 @@ export class WorkflowWorker extends EventEmitter<WorkflowWorkerEvents> {
     await this.#worker.close();
     await this.#wakes.close();
     await this.#engine.close();
+  }
+
+  /** One job: a turn of its workflow. A failure other than the turn's own outcome puts the job back for a later try, never fails it. */
+  async #process(job: JobT, token: string | undefined): Promise<{ state: string }> {
+    try {
+      return await runTurn(this.#host, job, token);
+    } catch (error) {
+      if (error instanceof DelayedError || error instanceof UnrecoverableError) throw error;
+      this.#reporter.report(error);
+      await job.moveToDelayed(Date.now() + this.#leaseMs, token).catch(() => undefined);
+      throw new DelayedError();
+    }
   }
 
   #idle(id: string, wakeAt: number | null): void {
