@@ -113,12 +113,12 @@ describe.skipIf(skip)("distributed workflows across processes", () => {
     const opWorkers: OpWorkerProcess[] = [];
     const wfWorkers: WorkflowWorkerProcess[] = [];
     let incarnation = 0;
-    const startWf = (slot: number) => startWorkflowWorker({ port: redis.port, queue, opPrefix, log: wfLog, name: `w${slot}.${++incarnation}`, concurrency: SWEEP > 0 ? 60 : 20 });
+    const startWf = (slot: number) => startWorkflowWorker({ port: redis.port, queue, opPrefix, log: wfLog, name: `w${slot}.${++incarnation}`, concurrency: SWEEP > 0 ? 60 : 20, maxLifeMs: 900_000 });
     const client = new WorkflowClient({ connection: redis.connection, queue, pollMs: 500, onError: () => undefined });
     let kills = 0;
     let done = false;
     try {
-      opWorkers.push(...(await Promise.all(["A", "B"].map((name) => startOpWorker({ port: redis.port, queuePrefix: opPrefix, log: opLog, name, concurrency: SWEEP > 0 ? 32 : 16 })))));
+      opWorkers.push(...(await Promise.all(["A", "B"].map((name) => startOpWorker({ port: redis.port, queuePrefix: opPrefix, log: opLog, name, concurrency: SWEEP > 0 ? 32 : 16, maxLifeMs: 900_000 })))));
       wfWorkers.push(...(await Promise.all([0, 1, 2].map(startWf))));
       // Ten rounds of three ops each: a workflow runs for seconds, so kills land mid-run.
       const starts = Array.from({ length: n }, (_, i) => ({ name: "job", args: [i, 100 + (i % 4) * 50, 10], id: `job-${i}` }));
@@ -131,9 +131,17 @@ describe.skipIf(skip)("distributed workflows across processes", () => {
           const slot = Math.floor(random() * 3);
           await wfWorkers[slot]!.kill("SIGKILL");
           kills++;
-          wfWorkers[slot] = await startWf(slot);
+          for (let tries = 0; ; tries++) {
+            try {
+              wfWorkers[slot] = await startWf(slot);
+              break;
+            } catch (error) {
+              if (tries >= 2 || done) throw error;
+            }
+          }
         }
       })();
+      killer.catch(() => undefined); // surfaces at `await killer` below
       const results = await Promise.all(starts.map((s) => client.result(s.id, { timeout: SWEEP > 0 ? 600_000 : 90_000 })));
       done = true;
       await killer;

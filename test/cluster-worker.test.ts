@@ -171,6 +171,14 @@ describe.skipIf(skip)("WorkflowWorker and WorkflowClient (in-process, real Redis
     await expect(c.client.result("w1", { timeout: 5_000 })).rejects.toThrow(/not needed|cancel|killed/i);
     expect((await c.client.status("w1"))?.state).toBe("cancelled");
     await expect(c.client.signal("w1", "go", 1)).rejects.toThrow(/already cancelled/);
+    const hosting = await c.worker("B", { parkAfterMs: 3_600_000 });
+    for (const w of open) if (w instanceof WorkflowWorker && w !== hosting) await w.close();
+    await c.client.start("waiter", [2], { id: "w2" });
+    await waitFor(async () => hosting.stats.hosted === 1, 5_000);
+    await c.client.cancel("w2", "changed my mind");
+    await expect(c.client.result("w2", { timeout: 5_000 })).rejects.toThrow(/changed my mind|cancel|killed/i);
+    expect((await c.client.status("w2"))?.state).toBe("cancelled");
+    expect(hosting.stats.parked).toBe(0);
   });
 
   it("hands its workflows to another worker when it closes", async () => {

@@ -68,7 +68,8 @@ export async function startWorkflowWorker(options: WorkflowWorkerProcessOptions)
     options.onStderr?.(chunk.toString());
   });
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`workflow worker ${options.name} not ready in 20 s: ${stderr}`)), 20_000);
+    // Generous: on a loaded 2-core machine, starting node with tsx alone has taken over 20 s.
+    const timer = setTimeout(() => reject(new Error(`workflow worker ${options.name} not ready in 60 s: ${stderr}`)), 60_000);
     child.stdout!.on("data", (chunk) => {
       if (chunk.toString().includes("ready")) {
         clearTimeout(timer);

@@ -9,6 +9,8 @@
  * - lost: the lease was taken by another worker (or could not be renewed in time); the engine
  *   stops running the workflow at once and the job is left to whoever holds it now.
  * - handed off: the worker is closing; the job goes back to the queue for another worker.
+ * - superseded: BullMQ handed the same job to this worker again (it took the job for stalled
+ *   while this worker was too busy to extend its lock); the new turn goes on with the workflow.
  */
 import type { Job as JobT } from "bullmq";
 import type { LeasedStore } from "../durable/index.js";
@@ -19,7 +21,8 @@ export type TurnEnd =
   | { kind: "finished" }
   | { kind: "parked"; wakeAt: number | null }
   | { kind: "lost"; why: string }
-  | { kind: "handoff" };
+  | { kind: "handoff" }
+  | { kind: "superseded" };
 
 /** One workflow hosted by a worker, from lease to let-go. */
 export class WorkflowTurn {
@@ -86,6 +89,7 @@ export async function runTurn(host: TurnHost, job: JobT, token: string | undefin
   const fence = await acquire(host, id);
   if (fence === null) return delay(job, token, Date.now() + host.leaseMs);
   const turn = new WorkflowTurn(id, fence);
+  host.turns.get(id)?.end({ kind: "superseded" });
   host.turns.set(id, turn);
   host.emit("acquired", id, fence);
   try {
@@ -124,6 +128,8 @@ export async function runTurn(host: TurnHost, job: JobT, token: string | undefin
         host.emit("lost", id, end.why);
         await job.moveToDelayed(Date.now() + host.leaseMs, token).catch(() => undefined); // refused when the job has a new owner
         throw new DelayedError();
+      case "superseded":
+        throw new DelayedError(); // the job's lock is the new turn's now: leave the job and the workflow to it
       case "handoff":
         await host.abandon(id, "its worker is closing");
         await host.retry(() => store.release(id)).catch(() => undefined);
