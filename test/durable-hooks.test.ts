@@ -204,7 +204,12 @@ describe("durable host hooks", () => {
   it("a signal the engine accepted during a replay moves to the inbox when the workflow is abandoned, and reaches the next engine once", async () => {
     const store = new MemoryStore();
     function* wf() {
-      for (let i = 0; i < 3000; i++) yield* call(async () => i); // a replay longer than one host turn
+      // A second task keeps the replay on the scheduler (no direct replay), and 3,000 steps make it
+      // longer than one host turn.
+      yield* fork(function* () {
+        yield* waitSignal("never");
+      });
+      for (let i = 0; i < 3000; i++) yield* call(async () => i);
       return yield* waitSignal<string>("s");
     }
     const e1 = engineOn(store, { wf });

@@ -4,11 +4,19 @@ import { JournaledError } from "./errors.js";
 /**
  * Encodes `value` as JSON for the journal, or throws a `TypeError` naming where in `value` the
  * first thing JSON cannot carry faithfully sits (a function, a symbol, a bigint, a non-finite
- * number, a class instance, a cycle). `undefined` encodes as `""`.
+ * number, a class instance, a cycle). `undefined` encodes as `""`. `what` may be a function, so
+ * the hot path (an op result per step) builds no message it does not throw.
  */
-export function encode(value: unknown, what: string): string {
+export function encode(value: unknown, what: string | (() => string)): string {
   if (value === undefined) return "";
-  check(value, "", what, new Set());
+  switch (typeof value) {
+    case "string":
+    case "boolean":
+      return JSON.stringify(value);
+    case "number":
+      if (Number.isFinite(value)) return JSON.stringify(value);
+  }
+  check(value, "", typeof what === "string" ? what : what(), new Set());
   return JSON.stringify(value);
 }
 

@@ -6,6 +6,7 @@ import { Join, Race } from "../syscalls/join.js";
 import { Wait } from "../syscalls/wait.js";
 import type { IoOp } from "../io/types.js";
 import type { TaskOptions, TaskTarget } from "../kernel/types.js";
+import { decode, decodeError } from "./codec.js";
 import { NonDeterminismError } from "./errors.js";
 import type { WorkflowRun } from "./run.js";
 import { StepIo, StepReading, StepSignal, StepSleep } from "./steps.js";
@@ -25,6 +26,7 @@ export function* drive(run: WorkflowRun, gen: Gen, root: boolean): Gen {
   let input: unknown;
   let ended = false;
   run.tasks++;
+  if (!root) run.unstarted--;
   try {
     for (;;) {
       if (run.replaying && run.deliverDue()) {
@@ -48,7 +50,41 @@ export function* drive(run: WorkflowRun, gen: Gen, root: boolean): Gen {
         if (root) run.halted = true;
         return r.value;
       }
-      [ok, input] = yield* step(run, r.value);
+      const y: unknown = r.value;
+      if (y instanceof SubmitIO && !run.replaying) {
+        // The hot path (an op, live), inline: no helper generator and result tuple per step.
+        const s = run.counter++;
+        ok = true;
+        try {
+          if (!run.hasOutcome(s)) {
+            let opOk = true;
+            let value: unknown;
+            try {
+              const ops = keyed(run.id, s, y.ops);
+              value = yield ops === y.ops ? y : new SubmitIO(ops, y.options);
+            } catch (error) {
+              opOk = false;
+              value = error;
+            }
+            run.arriveValue(s, "io", opOk, value);
+          }
+          input = yield new StepIo(run, s);
+        } catch (error) {
+          ok = false;
+          input = error;
+        }
+        continue;
+      }
+      if (run.replaying) {
+        const kind = directKind(y);
+        const e = kind === null ? null : run.takeDirect(kind);
+        if (e !== null) {
+          ok = e.ok;
+          input = ok ? decode(e.value) : decodeError(e.value);
+          continue;
+        }
+      }
+      [ok, input] = yield* step(run, y);
     }
   } finally {
     try {
@@ -96,6 +132,16 @@ function kindOf(y: unknown): string {
   return (y as object)?.constructor?.name ?? typeof y;
 }
 
+/** The journal kind of `y` when its outcome can be replayed without the scheduler (see `takeDirect`), else `null`. */
+function directKind(y: unknown): string | null {
+  if (y instanceof SubmitIO) return "io";
+  if (y instanceof Sleep) return typeof y.ms === "number" && y.ms >= 0 && Number.isFinite(y.ms) ? "sleep" : null;
+  if (y instanceof Now) return "now";
+  if (y instanceof Random) return "random";
+  if (y instanceof Uuid) return "uuid";
+  return null;
+}
+
 /** One step: returns `[ok, value]` to resume the workflow's code with. */
 function* step(run: WorkflowRun, y: unknown): Generator<unknown, [boolean, unknown], unknown> {
   if (y instanceof Patched) return [true, run.patched(y.id)]; // no step: old journals stay valid
@@ -117,7 +163,8 @@ function* step(run: WorkflowRun, y: unknown): Generator<unknown, [boolean, unkno
         let ok = true;
         let value: unknown;
         try {
-          value = yield new SubmitIO(keyed(`${run.id}:${s}`, y.ops), y.options);
+          const ops = keyed(run.id, s, y.ops);
+          value = yield ops === y.ops ? y : new SubmitIO(ops, y.options);
         } catch (error) {
           ok = false;
           value = error;
@@ -165,6 +212,7 @@ function wrapFork(run: WorkflowRun, y: Fork, timed: boolean): Fork {
   const name = y.options?.name ?? ((typeof target === "function" && target.name) || "task");
   const options: TaskOptions = { ...y.options, name };
   if (timed) delete options.timeLimit; // the engine keeps it, durably
+  run.unstarted++;
   return new Fork(drive(run, gen, false), options);
 }
 
@@ -176,12 +224,19 @@ function* limitWatcher(run: WorkflowRun, s: number): Generator<unknown, void, un
 }
 
 /**
- * The ops with their idempotency key: `op.idempotencyKey` for ring handlers, and the second
- * argument of a `call` op's function. A batch's ops get `key.0`, `key.1`, ...
+ * The ops of step `s` with their idempotency key `${id}:${s}`: `op.idempotencyKey` for ring
+ * handlers, and the second argument of a `call` op's function. A batch's ops get `key.0`,
+ * `key.1`, ... A lone `call` whose function takes no key is submitted as is (no key string).
  */
-function keyed(key: string, ops: IoItem | readonly IoItem[]): IoItem | IoItem[] {
-  if (Array.isArray(ops)) return ops.map((item, i) => keyItem(`${key}.${i}`, item as IoItem));
-  return keyItem(key, ops as IoItem);
+function keyed(id: string, s: number, ops: IoItem | readonly IoItem[]): IoItem | IoItem[] {
+  if (Array.isArray(ops)) return ops.map((item, i) => keyItem(`${id}:${s}.${i}`, item as IoItem));
+  if (isPlainCall(ops as IoItem)) return ops as IoItem;
+  return keyItem(`${id}:${s}`, ops as IoItem);
+}
+
+function isPlainCall(item: IoItem): boolean {
+  const op = item as { type?: unknown; fn?: unknown };
+  return op !== null && typeof op === "object" && op.type === "call" && typeof op.fn === "function" && op.fn.length < 2;
 }
 
 function keyItem(key: string, item: IoItem): IoItem {

@@ -107,7 +107,7 @@ export class DurableEngine {
   readonly #starting = new Map<string, Promise<WorkflowRunInfo>>();
   readonly #replaying = new Set<WorkflowRun>();
   #pumping = false;
-  #outbox: { run: WorkflowRun; outcome: Outcome }[] = [];
+  #outbox: Pending[] = [];
   #finished: { run: WorkflowRun; state: WorkflowState; result: string; error: string }[] = [];
   #flushQueued = false;
   #loop: Promise<void> | null = null;
@@ -444,7 +444,7 @@ export class DurableEngine {
   #collect(run: WorkflowRun, outcome: Outcome): void {
     if (this.#closed || run.abandoned) return;
     run.uncommitted++;
-    this.#outbox.push({ run, outcome });
+    this.#outbox.push({ run, outcome, entry: null });
     this.#queueFlush();
   }
 
@@ -454,7 +454,7 @@ export class DurableEngine {
     const rescue = extra;
     if (!run.abandoned) {
       if (this.#outbox.some((o) => o.run === run)) {
-        const keep: { run: WorkflowRun; outcome: Outcome }[] = [];
+        const keep: Pending[] = [];
         for (const o of this.#outbox) {
           if (o.run === run) rescue.push(o.outcome);
           else keep.push(o);
@@ -564,13 +564,16 @@ export class DurableEngine {
     this.#outbox = [];
     this.#finished = [];
     const batch: Batch = emptyBatch();
-    const deliveries: { run: WorkflowRun; entry: JournalEntry; outcome: Outcome }[] = [];
-    for (const { run, outcome } of items) {
+    // The outbox items themselves are the deliveries (with their entry): no object more per step.
+    const deliveries: Delivery[] = [];
+    for (const item of items) {
+      const { run, outcome } = item;
       if (run.abandoned || (run.halted && run.state !== "running")) continue;
       const entry: JournalEntry = { seq: run.nextSeq++, step: outcome.step, at: outcome.record ? -1 : run.counter, kind: outcome.kind, ok: outcome.ok, value: outcome.value };
       batch.entries.push({ id: run.id, entry });
       if (outcome.inboxSeq !== undefined) batch.inboxTaken.push({ id: run.id, seq: outcome.inboxSeq });
-      deliveries.push({ run, entry, outcome });
+      item.entry = entry;
+      deliveries.push(item as Delivery);
     }
     const updated = Date.now();
     for (const f of finished) if (!f.run.abandoned) batch.finished.push({ id: f.run.id, state: f.state, result: f.result, error: f.error, updated });
@@ -608,7 +611,7 @@ export class DurableEngine {
 
   /** After a commit: the outcomes reach their workflows, finished ones settle (except those of workflows in `skip`). */
   #delivered(
-    deliveries: readonly { run: WorkflowRun; entry: JournalEntry; outcome: Outcome }[],
+    deliveries: readonly Delivery[],
     finished: readonly { run: WorkflowRun; state: WorkflowState; result: string; error: string }[],
     skip: ReadonlySet<string> | null,
   ): void {
@@ -634,7 +637,7 @@ export class DurableEngine {
    */
   #leaseLost(
     error: LeaseLostError,
-    deliveries: readonly { run: WorkflowRun; entry: JournalEntry; outcome: Outcome }[],
+    deliveries: readonly Delivery[],
     finished: readonly { run: WorkflowRun; state: WorkflowState; result: string; error: string }[],
   ): void {
     if (this.#closed) return;
@@ -730,6 +733,15 @@ export class DurableEngine {
     }
   }
 }
+
+/** An outcome collected for the next group commit; `entry` is set when it goes into a batch. */
+interface Pending {
+  run: WorkflowRun;
+  outcome: Outcome;
+  entry: JournalEntry | null;
+}
+
+type Delivery = Pending & { entry: JournalEntry };
 
 /** The inbox name of a cancel sent while no engine ran the workflow. */
 const CANCEL = "\u0000cancel";
