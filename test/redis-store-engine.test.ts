@@ -88,4 +88,33 @@ describe.skipIf(skip)("DurableEngine over RedisStore", () => {
       await second.engine.close();
     }
   });
+  it("an engine whose lease was taken over writes nothing more for the workflow, and the engine that took it finishes it", async () => {
+    const prefix = `eng${++prefixSeq}`;
+    const effects: string[] = [];
+    function* flow() {
+      const a = yield* call(async (_s: AbortSignal, key: string) => (effects.push(key), "a"));
+      const who = yield* waitSignal<string>("go");
+      const b = yield* call(async (_s: AbortSignal, key: string) => (effects.push(key), "b"));
+      return [a, who, b];
+    }
+    const first = engineOn(prefix, { flow });
+    const second = engineOn(prefix, { flow });
+    try {
+      expect(await first.store.acquire("t1", "engine-a", 150)).toBe(1);
+      await first.engine.start("flow", [], { id: "t1" });
+      await until(async () => (await first.store.journal("t1")).length === 1);
+      await new Promise((r) => setTimeout(r, 250)); // engine A stalls past its lease
+      expect(await second.store.acquire("t1", "engine-b", 10_000)).toBe(2);
+      expect(await second.engine.recover()).toEqual(["t1"]);
+      await expect(first.engine.signal("t1", "go", "from A")).rejects.toThrow(/lease on workflow "t1"/);
+      expect((await second.store.journal("t1")).map((e) => e.kind)).toEqual(["io"]);
+      await second.engine.signal("t1", "go", "from B");
+      expect(await second.engine.result("t1")).toEqual(["a", "from B", "b"]);
+      expect(effects).toEqual(["t1:0", "t1:2"]);
+      expect((await second.store.journal("t1")).map((e) => e.kind)).toEqual(["io", "signal", "io"]);
+    } finally {
+      await first.engine.close();
+      await second.engine.close();
+    }
+  });
 });

@@ -33,15 +33,20 @@ const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /**
  * A TCP proxy in front of the test Redis that, once armed, passes the client's next command on to
  * Redis and then cuts the connection instead of passing the reply back: the client cannot know
- * whether Redis ran the command.
+ * whether Redis ran the command. While `loading`, it answers every command with LOADING.
  */
-function lossyProxy(port: number): Promise<{ server: Server; port: number; dropNextReply: () => void; drops: number }> {
+function lossyProxy(port: number): Promise<{ server: Server; port: number; dropNextReply: () => void; drops: number; loading: boolean }> {
   return new Promise((resolve) => {
-    const state = { server: undefined as unknown as Server, port: 0, armed: false, drops: 0, dropNextReply: () => (state.armed = true) };
+    const state = { server: undefined as unknown as Server, port: 0, armed: false, drops: 0, loading: false, dropNextReply: () => (state.armed = true) };
     const server = createServer((client: Socket) => {
       const upstream = connect(port, "127.0.0.1");
       let cutting = false;
       client.on("data", (chunk) => {
+        if (state.loading) {
+          // Answer every command the way a Redis still loading its data does (commands here carry no "*<n>\r\n$" inside).
+          const commands = chunk.toString().match(/\*\d+\r\n\$/g)?.length ?? 0;
+          return void client.write("-LOADING Redis is loading the dataset in memory\r\n".repeat(commands));
+        }
         if (state.armed) {
           state.armed = false;
           cutting = true;
@@ -164,6 +169,41 @@ describe.skipIf(skip)("RedisStore connections", () => {
       expect(proxy.drops).toBe(1);
       expect(await s!.journal("w")).toEqual([entry(0), entry(1)]);
       expect((await s!.inbox("w")).map((i) => i.name)).toEqual(["go"]);
+    } finally {
+      proxy.server.close();
+    }
+  });
+
+  it("keeps pipelined batches in order, each applied once, when the connection drops under them", async () => {
+    const proxy = await lossyProxy(redis.port);
+    try {
+      const [s] = storesOn(1, { connection: { host: "127.0.0.1", port: proxy.port } });
+      await s!.create(record("w"));
+      await s!.write(batch({ entries: [{ id: "w", entry: entry(0) }] }));
+      proxy.dropNextReply();
+      const writes = Array.from({ length: 20 }, (_, i) => s!.write(batch({ entries: [{ id: "w", entry: entry(i + 1) }] })));
+      await Promise.all(writes);
+      expect(proxy.drops).toBe(1);
+      expect(await s!.journal("w")).toEqual(Array.from({ length: 21 }, (_, i) => entry(i)));
+    } finally {
+      proxy.server.close();
+    }
+  });
+
+  it("does not let a later batch overtake one that waits to be resent while Redis answers LOADING", async () => {
+    const proxy = await lossyProxy(redis.port);
+    try {
+      const [s] = storesOn(1, { connection: { host: "127.0.0.1", port: proxy.port } });
+      await s!.create(record("w"));
+      await s!.write(batch({ entries: [{ id: "w", entry: entry(0) }] }));
+      proxy.loading = true;
+      const first = s!.write(batch({ entries: [{ id: "w", entry: entry(1) }] })); // backs off 50, 100, 200, 400 ms
+      await wait(400);
+      const second = s!.write(batch({ entries: [{ id: "w", entry: entry(2) }] })); // backs off 50 ms
+      await wait(20);
+      proxy.loading = false;
+      await Promise.all([first, second]);
+      expect(await s!.journal("w")).toEqual([entry(0), entry(1), entry(2)]);
     } finally {
       proxy.server.close();
     }

@@ -24,8 +24,11 @@ export interface RedisStoreOptions {
   onError?: (error: Error) => void;
 }
 
-/** How long Redis remembers an applied batch id, so a batch resent after an unknown outcome is applied once. */
-const BATCH_TTL_MS = 10 * 60_000;
+/**
+ * How long Redis remembers an applied batch id beyond `timeoutMs` (the longest this store resends
+ * a batch), so a batch resent after an unknown outcome is applied once. About 100 bytes a batch.
+ */
+const BATCH_MEMORY_MARGIN_MS = 60_000;
 
 /**
  * The durable store on Redis, shared by engines in several processes or machines. Each journal
@@ -61,6 +64,7 @@ export class RedisStore implements LeasedStore {
   readonly #held = new Map<string, { token: number; owner: string }>();
   readonly #batchPrefix = nanoid(12);
   #batchSeq = 0;
+  readonly #batchTtlMs: number;
 
   constructor(options: RedisStoreOptions) {
     if (options === null || typeof options !== "object") throw new TypeError(`RedisStore expects options { connection }, got ${String(options)}`);
@@ -69,7 +73,8 @@ export class RedisStore implements LeasedStore {
     if (!(Number.isFinite(timeoutMs) && timeoutMs >= 0)) throw new TypeError(`RedisStore: options.timeoutMs must be a finite number >= 0, got ${String(timeoutMs)}`);
     this.prefix = prefix;
     this.leases = leases !== false;
-    this.#link = new RedisLink({ connection: options.connection, timeoutMs, onError: options.onError });
+    this.#batchTtlMs = Math.ceil(timeoutMs) + BATCH_MEMORY_MARGIN_MS;
+    this.#link = new RedisLink({ connection: options.connection, timeoutMs, onError: options.onError, scripts: [CREATE, WRITE, COMPACT, ACQUIRE, RENEW, RELEASE] });
   }
 
   /** `host:port` of the Redis this store uses. */
@@ -155,7 +160,7 @@ export class RedisStore implements LeasedStore {
     for (const { id, entry } of batch.entries) part(id).entries.push(entry);
     for (const f of batch.finished) part(f.id).finished = f;
     for (const t of batch.inboxTaken) part(t.id).taken.push(t.seq);
-    const args: (string | number)[] = [this.prefix, `${this.#batchPrefix}:${++this.#batchSeq}`, BATCH_TTL_MS, this.leases ? "1" : "0", parts.size];
+    const args: (string | number)[] = [this.prefix, `${this.#batchPrefix}:${++this.#batchSeq}`, this.#batchTtlMs, this.leases ? "1" : "0", parts.size];
     for (const [id, p] of parts) {
       args.push(id, this.#held.get(id)?.token ?? "", p.entries.length);
       for (const e of p.entries) args.push(e.seq, encodeEntry(e));
@@ -166,7 +171,7 @@ export class RedisStore implements LeasedStore {
     }
     args.push(batch.inbox.length);
     for (const i of batch.inbox) args.push(i.id, encodeInbox(i.name, i.payload));
-    const refused = (await this.#link.run("write", WRITE, args)) as string[];
+    const refused = (await this.#link.run("write", WRITE, args, true)) as string[];
     if (refused.length > 0) {
       for (const id of refused) this.#held.delete(id);
       throw new LeaseLostError(refused);

@@ -114,6 +114,7 @@ export class DurableEngine {
   #running = false;
   #tail: Promise<void> = Promise.resolve();
   #pendingWrites = 0;
+  #flushAfterWrite = false;
   #closed = false;
   readonly #host: RunHost;
   readonly #onIdle: ((id: string, wakeAt: number | null) => void) | null;
@@ -559,6 +560,13 @@ export class DurableEngine {
   #flush(): void {
     this.#flushQueued = false;
     if (this.#closed) return;
+    // One batch in flight at a time: a batch records the step count at which each outcome reaches
+    // its workflow, and the deliveries of a batch still in flight would move those counts. What
+    // arrives meanwhile waits for the next batch, flushed once the woken workflows have run.
+    if (this.#pendingWrites > 0) {
+      this.#flushAfterWrite = true;
+      return;
+    }
     const items = this.#outbox;
     const finished = this.#finished;
     this.#outbox = [];
@@ -605,7 +613,13 @@ export class DurableEngine {
       this.#tail = this.#tail.then(
         () => mine.then(() => done(), done),
         () => mine.then(() => done(), done),
-      ).finally(() => this.#pendingWrites--);
+      ).finally(() => {
+        this.#pendingWrites--;
+        if (this.#pendingWrites === 0 && this.#flushAfterWrite) {
+          this.#flushAfterWrite = false;
+          this.#queueFlush();
+        }
+      });
     } else done();
   }
 
