@@ -35,6 +35,8 @@ export class WorkflowTurn {
   recovered = false;
   /** A wake-up came while the workflow was being recovered. */
   woken = false;
+  /** Whether this turn (or the stale one it superseded) launched the workflow in the engine: only then is its finish this turn's to report. */
+  launched = false;
 
   constructor(
     readonly id: string,
@@ -64,7 +66,8 @@ export interface TurnHost {
   readonly maxParkMs: number;
   readonly closing: boolean;
   readonly turns: Map<string, WorkflowTurn>;
-  recover(id: string): Promise<void>;
+  /** Recovers workflow `id` into the engine; whether it was launched (false: finished meanwhile, or already running here). */
+  recover(id: string): Promise<boolean>;
   /** Resolves once workflow `id` finished in the engine (with `undefined`) or the engine gave it up (with why); never rejects. */
   settled(id: string): Promise<unknown>;
   abandon(id: string, reason: string): Promise<void>;
@@ -89,11 +92,12 @@ export async function runTurn(host: TurnHost, job: JobT, token: string | undefin
   const fence = await acquire(host, id);
   if (fence === null) return delay(job, token, Date.now() + host.leaseMs);
   const turn = new WorkflowTurn(id, fence);
-  host.turns.get(id)?.end({ kind: "superseded" });
+  const stale = host.turns.get(id);
+  stale?.end({ kind: "superseded" });
   host.turns.set(id, turn);
   host.emit("acquired", id, fence);
   try {
-    await host.recover(id);
+    turn.launched = (await host.recover(id)) || stale?.launched === true;
     turn.recovered = true;
     void host.settled(id).then(async (error) => {
       if (turn.over) return;
@@ -109,7 +113,7 @@ export async function runTurn(host: TurnHost, job: JobT, token: string | undefin
       case "finished": {
         await host.retry(() => store.release(id)).catch(() => undefined);
         const done = await host.retry(() => store.get(id));
-        host.emit("finished", id, done?.state);
+        if (turn.launched) host.emit("finished", id, done?.state); // else another worker finished it just before
         return { state: done?.state ?? "unknown" };
       }
       case "parked": {

@@ -135,7 +135,7 @@ export class WorkflowWorker extends EventEmitter<WorkflowWorkerEvents> {
         return worker.#closing;
       },
       turns: this.#turns,
-      recover: async (id) => void (await this.#engine.recover([id])),
+      recover: async (id) => (await this.#engine.recover([id])).includes(id),
       settled: (id) => this.#engine.result(id).then(
         () => undefined,
         (error: unknown) => error ?? new Error("rejected"),
