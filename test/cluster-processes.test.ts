@@ -125,8 +125,8 @@ describe.skipIf(skip)("distributed workflows across processes", () => {
       for (const s of starts) await client.start(s.name, s.args, { id: s.id });
       const killer = (async () => {
         while (!done) {
-          // A kill every 1.2-2.4 s (2.5-5 s in the sweep, whose workers host more workflows each).
-          await new Promise((r) => setTimeout(r, (SWEEP > 0 ? 2_500 : 1_200) * (1 + random())));
+          // A kill every 1.2-2.4 s (2-4 s in the sweep, whose workers host more workflows each).
+          await new Promise((r) => setTimeout(r, (SWEEP > 0 ? 2_000 : 1_200) * (1 + random())));
           if (done) return;
           const slot = Math.floor(random() * 3);
           await wfWorkers[slot]!.kill("SIGKILL");
