@@ -119,7 +119,11 @@ function takeover(log: string, killedAt: number): number | null {
   return first === undefined ? null : Number(first[4]) - killedAt;
 }
 
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
 const started = performance.now();
 try {
   const c1: { workers: number; samples: number[] }[] = [];

@@ -18,7 +18,7 @@ import { DelayedError, UnrecoverableError } from "./peer.js";
 
 /** How a turn ended (see the module comment). */
 export type TurnEnd =
-  | { kind: "finished" }
+  | { kind: "finished"; state: string }
   | { kind: "parked"; wakeAt: number | null }
   | { kind: "lost"; why: string }
   | { kind: "handoff" }
@@ -86,9 +86,7 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 export async function runTurn(host: TurnHost, job: JobT, token: string | undefined): Promise<{ state: string }> {
   const id = job.id!;
   const { store } = host;
-  const rec = await host.retry(() => store.get(id));
-  if (rec === undefined) throw new UnrecoverableError(`workflow job "${id}" has no workflow "${id}" in the store: start workflows with WorkflowClient.start`);
-  if (rec.state !== "running") return { state: rec.state };
+  // The lease first, then the store: a workflow that finished or does not exist shows up as nothing to recover.
   const fence = await acquire(host, id);
   if (fence === null) return delay(job, token, Date.now() + host.leaseMs);
   const turn = new WorkflowTurn(id, fence);
@@ -99,10 +97,19 @@ export async function runTurn(host: TurnHost, job: JobT, token: string | undefin
   try {
     turn.launched = (await host.recover(id)) || stale?.launched === true;
     turn.recovered = true;
+    if (!turn.launched) {
+      const rec = await host.retry(() => store.get(id));
+      if (rec === undefined) throw new UnrecoverableError(`workflow job "${id}" has no workflow "${id}" in the store: start workflows with WorkflowClient.start`);
+      if (rec.state !== "running") {
+        await Promise.resolve(store.release(id)).catch(() => undefined);
+        return { state: rec.state };
+      }
+    }
     void host.settled(id).then(async (error) => {
       if (turn.over) return;
+      if (error === undefined) return turn.end({ kind: "finished", state: "completed" }); // its end is committed before the engine resolves it
       const now = await host.retry(() => store.get(id)).catch(() => undefined);
-      if (now !== undefined && now.state !== "running") turn.end({ kind: "finished" });
+      if (now !== undefined && now.state !== "running") turn.end({ kind: "finished", state: now.state });
       // Code that no longer matches its journal: replaying it again will not help until new code is deployed.
       else if ((error as Error | undefined)?.name === "NonDeterminismError") turn.end({ kind: "parked", wakeAt: null });
       else turn.end({ kind: "lost", why: `the engine stopped running it before it finished (${String((error as Error | undefined)?.message ?? error)})` });
@@ -110,12 +117,10 @@ export async function runTurn(host: TurnHost, job: JobT, token: string | undefin
     if (turn.woken) await host.refreshInbox(id);
     const end = await turn.ended;
     switch (end.kind) {
-      case "finished": {
-        await host.retry(() => store.release(id)).catch(() => undefined);
-        const done = await host.retry(() => store.get(id));
-        if (turn.launched) host.emit("finished", id, done?.state); // else another worker finished it just before
-        return { state: done?.state ?? "unknown" };
-      }
+      case "finished":
+        // No release: a finished workflow is never leased again, and its lease runs out by itself.
+        if (turn.launched) host.emit("finished", id, end.state); // else another worker finished it just before
+        return { state: end.state };
       case "parked": {
         await host.abandon(id, "parked until its deadline or a signal");
         await host.retry(() => store.release(id));
