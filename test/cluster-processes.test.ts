@@ -152,9 +152,13 @@ describe.skipIf(skip)("distributed workflows across processes", () => {
       const keys = results.flatMap((r) => (r as { keys: string[] }).keys);
       const runs = checkEffects(opLog, keys);
       const again = keys.filter((k) => runs.get(k)! > 1);
-      for (const key of again) expect(runs.get(key), `runs of ${key}`).toBeLessThanOrEqual(2);
+      // An op in flight when its workflow's worker dies runs again on the next worker, once per
+      // kill: at most as often as the workflow was taken up (twice after one kill).
+      const turns = new Map<string, number>();
+      for (const [kind, id] of events(wfLog)) if (kind === "acquired") turns.set(id!, (turns.get(id!) ?? 0) + 1);
+      for (const key of again) expect(runs.get(key), `runs of ${key}`).toBeLessThanOrEqual(Math.max(2, turns.get(key.split(":")[0]!) ?? 0));
       const lost = events(wfLog).filter((e) => e[0] === "lost").length;
-      console.info(`cluster kill run: ${n} workflows, ${kills} SIGKILLs, ${moved} moved between workers, ${lost} leases lost, ${again.length} of ${keys.length} ops ran twice`);
+      console.info(`cluster kill run: ${n} workflows, ${kills} SIGKILLs, ${moved} moved between workers, ${lost} leases lost, ${again.length} of ${keys.length} ops ran again (${again.filter((k) => runs.get(k)! > 2).length} of them more than twice, after more than one kill)`);
       // A worker may die between finishing a workflow and saying so; none says it twice.
       const finished = events(wfLog).filter((e) => e[0] === "finished").map((e) => e[1]);
       expect(new Set(finished).size).toBe(finished.length);
