@@ -28,6 +28,7 @@ const worker = new WorkflowWorker({
   connection,
   name,
   workflows: { digest },
+  concurrency: 6, // at most six workflows hosted at once (parked ones not counted): the two workers share the twelve
   // Short, so a dead worker's workflows resume elsewhere within ~2 s (the same on every worker).
   lockDuration: 1_000,
   stalledInterval: 500,
