@@ -187,6 +187,7 @@ describe.skipIf(skip)("distributed workflows across processes", () => {
       await redis.restart(500);
       expect(await results).toEqual(await oneProcess(starts));
       expect(before).toBeLessThan(30);
+      expect(errors.some((e) => e instanceof RedisUnavailableError && e.message.includes(`127.0.0.1:${redis.port} is unreachable`))).toBe(true);
       checkOneWriter(wfLog);
       checkEffects(opLog, (await results).flatMap((r) => (r as { keys: string[] }).keys));
     } finally {

@@ -33,6 +33,11 @@ export interface WorkflowClientOptions {
 /**
  * What {@link WorkflowClient.status} tells: the store's record, and where the workflow's job is
  * (`"active"` while a worker hosts it, `"delayed"` while it is parked until a deadline or a signal).
+ *
+ * @example
+ * ```ts
+ * const { state, job } = (await client.status("order-1"))!; // "running", "delayed": parked
+ * ```
  */
 export interface ClusterWorkflowStatus {
   id: string;

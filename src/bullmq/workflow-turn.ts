@@ -94,6 +94,7 @@ export async function runTurn(host: TurnHost, job: JobT, token: string | undefin
   stale?.end({ kind: "superseded" });
   host.turns.set(id, turn);
   host.emit("acquired", id, fence);
+  if (host.closing) turn.end({ kind: "handoff" }); // the worker began closing while this turn took the lease
   try {
     turn.launched = (await host.recover(id)) || stale?.launched === true;
     turn.recovered = true;

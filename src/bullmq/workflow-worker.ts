@@ -58,6 +58,11 @@ export interface WorkflowWorkerOptions {
  * Events of a {@link WorkflowWorker}: a workflow's lease taken (with its fencing token), the
  * workflow finished (with its state), parked (until a time, or `null`: a signal), its lease lost,
  * handed off at close.
+ *
+ * @example
+ * ```ts
+ * worker.on("parked", (id, wakeAt) => log(`${id} parked until ${wakeAt === null ? "a signal" : new Date(wakeAt).toISOString()}`));
+ * ```
  */
 export interface WorkflowWorkerEvents {
   acquired: (id: string, token: number) => void;
