@@ -1,7 +1,7 @@
 export { Scheduler, type SchedulerOptions, type RunOptions } from "./kernel/scheduler.js";
 export { TaskHandle } from "./kernel/handle.js";
 export { RealClock, VirtualClock, type Clock, type TimerHandle } from "./time/clock.js";
-export type { SchedulerEvents, SpawnEvent, ExitEvent, IoSubmitEvent, WakeEvent } from "./kernel/events.js";
+export type { SchedulerEvents, SpawnEvent, ExitEvent, IoSubmitEvent, WakeEvent, ReplayedEvent } from "./kernel/events.js";
 export type { BudgetLimits } from "./kernel/budget.js";
 export type { Tid, TaskTarget, TargetResult, TaskStatus, TaskOptions, TaskRef, TaskInfo, SchedulingPolicy } from "./kernel/types.js";
 export { Syscall, type SyscallContext, type SyscallDescription } from "./syscalls/syscall.js";

@@ -2,6 +2,7 @@ import { Fork } from "../syscalls/fork.js";
 import { Sleep } from "../syscalls/sleep.js";
 import { SubmitIO, type IoItem } from "../syscalls/submit-io.js";
 import { Receive, Send } from "../sync/channel.js";
+import type { Syscall } from "../syscalls/syscall.js";
 import { Join, Race } from "../syscalls/join.js";
 import { Wait } from "../syscalls/wait.js";
 import type { IoOp } from "../io/types.js";
@@ -79,6 +80,7 @@ export function* drive(run: WorkflowRun, gen: Gen, root: boolean): Gen {
         const kind = directKind(y);
         const e = kind === null ? null : run.takeDirect(kind);
         if (e !== null) {
+          if (run.host.sched.listenerCount("replayed") > 0) replayed(run, y as Syscall<unknown>, e.step);
           ok = e.ok;
           input = ok ? decode(e.value) : decodeError(e.value);
           continue;
@@ -132,6 +134,20 @@ function kindOf(y: unknown): string {
   return (y as object)?.constructor?.name ?? typeof y;
 }
 
+/**
+ * Tells the scheduler's `replayed` listeners (traces) about a step replayed directly. The run
+ * has one task then, its root (children never outlive it), so the tid is the root's.
+ */
+function replayed(run: WorkflowRun, y: Syscall<unknown>, step: number): void {
+  const d = y.describe();
+  const sched = run.host.sched;
+  try {
+    sched.emit("replayed", run.rootTid, { step, call: d.name, args: d.detail, time: sched.now() });
+  } catch (error) {
+    run.host.report(error);
+  }
+}
+
 /** The journal kind of `y` when its outcome can be replayed without the scheduler (see `takeDirect`), else `null`. */
 function directKind(y: unknown): string | null {
   if (y instanceof SubmitIO) return "io";
@@ -171,7 +187,7 @@ function* step(run: WorkflowRun, y: unknown): Generator<unknown, [boolean, unkno
         }
         run.arriveValue(s, "io", ok, value);
       }
-      return [true, yield new StepIo(run, s)];
+      return [true, yield new StepIo(run, s, run.replaying ? y : null)];
     }
     if (y instanceof Sleep) {
       if (!(typeof y.ms === "number" && y.ms >= 0 && Number.isFinite(y.ms))) return [true, yield y]; // the kernel's RangeError

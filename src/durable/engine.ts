@@ -157,6 +157,7 @@ export class DurableEngine {
       collect: (run, outcome) => engine.#collect(run, outcome),
       wallNow: () => (engine.#virtual ? engine.sched.now() : Date.now()),
       maybeIdle: onIdle === undefined ? null : (run) => engine.#maybeIdle(run),
+      report: (error) => engine.errors.push(error),
     };
   }
 

@@ -13,6 +13,8 @@ export interface RunHost {
   collect(run: WorkflowRun, outcome: Outcome): void;
   /** Wall-clock ms: `Date.now()`, or the scheduler's time on a virtual clock. */
   wallNow(): number;
+  /** A failure with nowhere else to go (a trace listener that threw): `engine.errors`. */
+  report(error: unknown): void;
   /** Set when the engine has an `onIdle` hook: every task of `run` is blocked (see {@link WorkflowRun.idle}). */
   maybeIdle: ((run: WorkflowRun) => void) | null;
 }

@@ -1,16 +1,32 @@
-import { Syscall, type SyscallContext } from "../syscalls/syscall.js";
+import { Syscall, type SyscallContext, type SyscallDescription } from "../syscalls/syscall.js";
 import type { WorkflowRun } from "./run.js";
 
-/** Waits for the journaled outcome of an op the workflow submitted at `step`. */
+/**
+ * How a step shows in traces and `ps()`: as the workflow's own syscall `of`, marked
+ * `(replayed)` while the run replays its journal.
+ */
+function described(run: WorkflowRun, of: { describe(): SyscallDescription }): SyscallDescription {
+  const d = of.describe();
+  return run.replaying ? { name: d.name, detail: d.detail === "" ? "(replayed)" : `${d.detail} (replayed)` } : d;
+}
+
+/**
+ * Waits for the journaled outcome of an op the workflow submitted at `step`: live, its commit
+ * (`commit step 3` in traces); on replay, the journal (`of`, the workflow's own syscall, marked `(replayed)`).
+ */
 export class StepIo extends Syscall<unknown> {
   constructor(
     readonly run: WorkflowRun,
     readonly step: number,
+    readonly of: Syscall<unknown> | null = null,
   ) {
     super();
   }
   override handle(ctx: SyscallContext<unknown>): void {
     this.run.pend(this.step, ctx);
+  }
+  override describe(): SyscallDescription {
+    return this.of === null ? { name: "commit", detail: `step ${this.step}` } : described(this.run, this.of);
   }
 }
 
@@ -25,6 +41,9 @@ export class StepSleep extends Syscall<unknown> {
   }
   override handle(ctx: SyscallContext<unknown>): void {
     this.run.sleep(this.step, this.ms, ctx);
+  }
+  override describe(): SyscallDescription {
+    return described(this.run, { describe: () => ({ name: "sleep", detail: String(this.ms) }) });
   }
 }
 
@@ -44,6 +63,9 @@ export class StepReading extends Syscall<unknown> {
     const value = this.kind === "now" ? run.host.wallNow() : this.kind === "random" ? Math.random() : globalThis.crypto.randomUUID();
     run.arriveValue(this.step, this.kind, true, value);
   }
+  override describe(): SyscallDescription {
+    return described(this.run, { describe: () => ({ name: this.kind, detail: "" }) });
+  }
 }
 
 /** `waitSignal` inside a workflow: the mailbox, or a journaled signal, or a durable timeout. */
@@ -58,5 +80,9 @@ export class StepSignal extends Syscall<unknown> {
   }
   override handle(ctx: SyscallContext<unknown>): void {
     this.run.waitSignal(this.step, this.name, this.timeout, ctx);
+  }
+  override describe(): SyscallDescription {
+    const detail = this.timeout === undefined ? JSON.stringify(this.name) : `${JSON.stringify(this.name)} timeout ${this.timeout}`;
+    return described(this.run, { describe: () => ({ name: "waitSignal", detail }) });
   }
 }

@@ -1,8 +1,11 @@
-import { Syscall, type SyscallContext } from "../syscalls/syscall.js";
+import { Syscall, type SyscallContext, type SyscallDescription } from "../syscalls/syscall.js";
 
 /** Fails a workflow syscall yielded by a task that no durable engine drives. */
 abstract class WorkflowSyscall<R> extends Syscall<R> {
   abstract readonly what: string;
+  override describe(): SyscallDescription {
+    return { name: this.what.replace("()", ""), detail: "" };
+  }
   override handle(ctx: SyscallContext<R>): void {
     ctx.fail(
       new Error(`${this.what} works only inside a durable workflow (task #${ctx.task.tid} "${ctx.task.name}" is not one): start it with engine.start(name, args)`),
@@ -71,6 +74,10 @@ export class WaitSignal<T = unknown> extends WorkflowSyscall<T> {
     readonly options: WaitSignalOptions = {},
   ) {
     super();
+  }
+  override describe(): SyscallDescription {
+    const t = this.options.timeout;
+    return { name: "waitSignal", detail: t === undefined ? JSON.stringify(this.name) : `${JSON.stringify(this.name)} timeout ${t}` };
   }
 }
 

@@ -31,6 +31,16 @@ export interface WakeEvent {
   time: number;
 }
 
+/** Payload of the `replayed` event: the step a durable workflow's task took from its journal. */
+export interface ReplayedEvent {
+  /** The workflow's own count of the step. */
+  step: number;
+  /** The syscall's name and arguments, as a `syscall` event's syscall describes itself (`submitIO`, `call`). */
+  call: string;
+  args: string;
+  time: number;
+}
+
 /** Payload of the `io:submit` event. */
 export interface IoSubmitEvent {
   tid: number;
@@ -68,6 +78,12 @@ export interface SchedulerEvents {
   "io:submit": (tid: number, event: IoSubmitEvent) => void;
   /** An op a task submitted completed (reaped by the scheduler). */
   "io:complete": (tid: number, completion: Completion) => void;
+  /**
+   * A durable workflow's task (`yieldos/durable`) took a step whose outcome its engine answered
+   * from the journal at once, without the kernel (direct replay): there is no `syscall` event for
+   * it. Steps replayed through the kernel show as `syscall` events whose detail ends in `(replayed)`.
+   */
+  replayed: (tid: number, event: ReplayedEvent) => void;
   /** A listener threw, or a custom syscall's handler threw after settling. The loop goes on. */
   error: (error: unknown, source: string) => void;
 }

@@ -1,7 +1,7 @@
 import type { TraceEvent } from "./trace-event.js";
 
 /** What a task is doing during a {@link Span}. */
-export type LaneState = "ready" | "running" | "sleeping" | "waiting" | "io" | "syscall";
+export type LaneState = "ready" | "running" | "sleeping" | "waiting" | "io" | "syscall" | "replayed";
 
 /** A stretch of clock time a task spent in one state; `label` says on what (`sleep 5`, `wait #3`). */
 export interface Span {
@@ -26,7 +26,8 @@ const AT_ONCE = new Set(["getTid", "fork", "kill", "pause", "resume"]);
  * Rebuilds per-task state spans from trace events. A slice runs from its `run` event to the
  * task's next event (on a virtual clock slices take no time, so running spans have length 0).
  * A syscall blocks as its kind says until its `wake`; built-ins that complete at once, and
- * custom syscalls resumed inside `handle`, leave the task ready.
+ * custom syscalls resumed inside `handle`, leave the task ready. A step a durable workflow
+ * replayed from its journal is `replayed` until the task's next event.
  */
 export function buildLanes(events: readonly TraceEvent[]): { start: number; end: number; lanes: Lane[] } {
   const lanes = new Map<number, Lane>();
@@ -52,7 +53,8 @@ export function buildLanes(events: readonly TraceEvent[]): { start: number; end:
         move(lane, e.t, "running");
         break;
       case "syscall": {
-        const state = BLOCKS[e.call] ?? (AT_ONCE.has(e.call) ? "ready" : "syscall");
+        // A durable workflow's step answered from its journal (see `recordTrace`).
+        const state = e.args.endsWith("(replayed)") ? "replayed" : (BLOCKS[e.call] ?? (AT_ONCE.has(e.call) ? "ready" : "syscall"));
         move(lane, e.t, state, state === "ready" ? "ready" : e.args === "" ? e.call : `${e.call} ${e.args}`);
         break;
       }

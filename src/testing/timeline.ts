@@ -20,6 +20,7 @@ export interface TimelineOptions {
 
 /** The mark of each state, and which wins when several share a column (highest first). */
 const MARKS: [LaneState, string][] = [
+  ["replayed", "r"],
   ["running", "#"],
   ["io", "~"],
   ["syscall", "@"],
@@ -32,12 +33,15 @@ const MARK = new Map(MARKS);
 
 /** The legend line {@link timeline} prints. */
 const LEGEND = "# running  - ready  z sleeping  w waiting on a task  ~ I/O  @ custom syscall";
+/** Added to the legend when a lane shows a replayed step. */
+const LEGEND_REPLAYED = "  r replayed from a journal";
 
 /**
  * Draws a trace as a terminal timeline: one lane per task across clock time, scaled to `width`
  * columns. `#` marks a column where the task ran, `-` ready, `z` sleeping, `w` waiting on a task,
- * `~` I/O, `@` a custom syscall; blank means not alive. When states share a column the busiest
- * wins (running, then I/O, syscall, waiting, sleeping, ready). Each lane ends with how the task
+ * `~` I/O, `@` a custom syscall, `r` a durable workflow's step replayed from its journal; blank
+ * means not alive. When states share a column the busiest wins (replayed, running, then I/O,
+ * syscall, waiting, sleeping, ready). Each lane ends with how the task
  * ended. Plain ASCII, one string, stable across runs on a virtual clock.
  *
  * @example
@@ -71,7 +75,7 @@ export function timeline(trace: Trace, options: TimelineOptions = {}): string {
       const from = col(span.start);
       // A span covers the columns it overlaps; one that takes no time marks only its start.
       const to = span.end > span.start ? col(span.end - scale * 1e-9) : from;
-      if (span.end === span.start && span.state !== "running") continue;
+      if (span.end === span.start && span.state !== "running" && span.state !== "replayed") continue;
       for (let c = from; c <= to; c++) {
         const cur = cells[c];
         if (cur === null || RANK.get(span.state)! > RANK.get(cur)!) cells[c] = span.state;
@@ -82,6 +86,6 @@ export function timeline(trace: Trace, options: TimelineOptions = {}): string {
     rows.push(`${labels[i].padEnd(pad)} |${body}| ${status}`);
   });
   rows.push(`${" ".repeat(pad + 2)}1 column = ${formatTime(scale)} ms`);
-  if (options.legend !== false) rows.push(LEGEND);
+  if (options.legend !== false) rows.push(lanes.some((l) => l.spans.some((sp) => sp.state === "replayed")) ? LEGEND + LEGEND_REPLAYED : LEGEND);
   return rows.join("\n");
 }

@@ -5,6 +5,9 @@ import { formatTraceEvent, matcher, type TraceEvent, type TraceFilter } from "./
 
 type Listeners = { [E in keyof SchedulerEvents]?: SchedulerEvents[E] };
 
+/** How a step of a recovered durable workflow that came from its journal ends its trace line. */
+const REPLAYED = "(replayed)";
+
 /**
  * A recording of one scheduler's events, made by {@link recordTrace}. It listens to the
  * scheduler's typed events only, so a scheduler without a recorder pays nothing for it.
@@ -101,6 +104,9 @@ export class Trace {
         if (e.from === "running" && e.ok) return;
         this.#push({ kind: "wake", t: e.time, tid, name: this.#name(tid), from: e.from, ok: e.ok, value: e.value });
       },
+      // A durable workflow's step answered from its journal without the kernel: shown as the
+      // syscall it was, marked like the steps replayed through the kernel.
+      replayed: (tid, e) => this.#push({ kind: "syscall", t: e.time, tid, name: this.#name(tid), call: e.call, args: e.args === "" ? REPLAYED : `${e.args} ${REPLAYED}` }),
       kill: (tid, reason, t) => this.#push({ kind: "kill", t, tid, name: this.#name(tid), reason }),
       exit: (tid, e) => this.#push({ kind: "exit", t: e.time, tid, name: e.name, status: e.status, result: e.result }),
       "io:submit": (tid, e) => this.#push({ kind: "io:submit", t: e.time, tid, name: this.#name(tid), seq: e.seq, op: e.op.type }),
@@ -122,7 +128,9 @@ export class Trace {
 /**
  * Starts recording `sched`'s events: spawns, run slices, syscalls with their arguments,
  * wake-ups (from sleep, wait, I/O, custom syscalls), I/O submissions and completions, kills and
- * exits, each with clock time, tid and task name. Works on any scheduler; `stop()` detaches.
+ * exits, each with clock time, tid and task name. Works on any scheduler; `stop()` detaches. On
+ * a durable workflow recovered by `yieldos/durable`, the steps answered from its journal show as
+ * the syscalls they were, their lines ending in `(replayed)` (`submitIO call (replayed)`).
  *
  * @example
  * ```ts
