@@ -1,4 +1,5 @@
 import { createServer, connect, type Server, type Socket } from "node:net";
+import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LeaseLostError, StoreError, isLeasedStore } from "../src/durable/index.js";
 import { RedisStore } from "../src/bullmq/index.js";
@@ -158,6 +159,21 @@ describe.skipIf(skip)("RedisStore leases and fencing", () => {
 });
 
 describe.skipIf(skip)("RedisStore connections", () => {
+  it("works on an ioredis instance passed in, and leaves it open on close()", async () => {
+    const client = new Redis(redis.connection);
+    try {
+      const store = new RedisStore({ connection: client, prefix: `inst${process.pid}` });
+      expect(store.address).toBe(`127.0.0.1:${redis.port}`);
+      await store.create(record("w"));
+      await store.write(batch({ entries: [{ id: "w", entry: entry(0) }] }));
+      expect((await store.recoverable(["w"]))[0]!.journal).toEqual([entry(0)]);
+      await store.close();
+      expect(await client.ping()).toBe("PONG");
+    } finally {
+      client.disconnect();
+    }
+  });
+
   it("applies a batch once when its reply is lost and the store sends it again", async () => {
     const proxy = await lossyProxy(redis.port);
     try {
@@ -211,13 +227,33 @@ describe.skipIf(skip)("RedisStore connections", () => {
 
   it("fails a call with a StoreError naming host:port and what to check once Redis stays unreachable past timeoutMs", async () => {
     const port = await freePort();
-    const [s] = storesOn(1, { connection: { host: "127.0.0.1", port }, timeoutMs: 400 });
+    const reported: Error[] = [];
+    const s = new RedisStore({ connection: { host: "127.0.0.1", port }, timeoutMs: 400, onError: (e) => reported.push(e) });
+    stores.push(s);
     const started = Date.now();
-    const error = await s!.get("w").catch((e: unknown) => e);
+    const error = await s.get("w").catch((e: unknown) => e);
     expect(error).toBeInstanceOf(StoreError);
     expect((error as Error).message).toMatch(new RegExp(`Redis at 127\\.0\\.0\\.1:${port} is unreachable`));
     expect((error as Error).message).toMatch(/redis-cli -h 127\.0\.0\.1 -p \d+ ping.*timeoutMs/);
     expect(Date.now() - started).toBeLessThan(3_000);
+    // The background reports: at most one a second, each naming the address.
+    expect(reported.length).toBeGreaterThanOrEqual(1);
+    expect(reported.length).toBeLessThanOrEqual(2);
+    expect(reported[0]!.message).toContain(`Redis at 127.0.0.1:${port}`);
+  });
+
+  it("fails calls waiting for an unreachable Redis at once, as closed, when the store is closed", async () => {
+    const port = await freePort();
+    const [s] = storesOn(1, { connection: { host: "127.0.0.1", port }, timeoutMs: 30_000 });
+    const started = Date.now();
+    const pending = [s!.get("w").catch((e: unknown) => e), s!.write(batch({ inbox: [{ id: "w", name: "go", payload: "1" }] })).catch((e: unknown) => e)];
+    await wait(100);
+    await s!.close();
+    for (const error of await Promise.all(pending)) {
+      expect(error).toBeInstanceOf(StoreError);
+      expect((error as Error).message).toMatch(/is closed/);
+    }
+    expect(Date.now() - started).toBeLessThan(2_000);
   });
 
   it("keeps its data across a Redis restart with AOF, and a write during the outage succeeds once Redis is back", async () => {

@@ -35,6 +35,7 @@ export class RedisLink {
   #lastOutage = -Infinity;
   #closed = false;
   #ready: Promise<void> | null = null;
+  #readyOrClosed: (() => void) | null = null;
   readonly #scripts: readonly Script[];
   #tickets = 0;
   /** Ordered calls (by ticket) that failed for want of a connection and wait to be resent. */
@@ -86,7 +87,7 @@ export class RedisLink {
       for (let attempt = 0; ; attempt++) {
         let release: (() => void) | undefined;
         if (ordered) {
-          while (!this.#mayResend(ticket)) await new Promise<void>((resolve) => this.#waiting.push(resolve));
+          while (!this.#mayResend(ticket) && !this.#closed) await new Promise<void>((resolve) => this.#waiting.push(resolve));
           if (attempt === 0) {
             const before = this.#sendOrder;
             this.#sendOrder = new Promise<void>((resolve) => (release = resolve));
@@ -98,6 +99,7 @@ export class RedisLink {
           if (this.#closed) throw new StoreError(`RedisStore.${what}: the store on Redis at ${this.address} is closed`);
           // A connection the link opened queues nothing while it connects: wait for it rather than fail.
           if (this.#owned && this.client.status !== "ready") await this.#settle(deadline - Date.now());
+          if (this.#closed) throw new StoreError(`RedisStore.${what}: the store on Redis at ${this.address} is closed`);
           reply = fn(this.client);
         } finally {
           release?.();
@@ -109,9 +111,10 @@ export class RedisLink {
           if (error instanceof StoreError) throw error;
           const why = String((error as Error)?.message ?? error);
           if (!isConnectionError(error)) throw new StoreError(`RedisStore.${what} on Redis at ${this.address} failed: ${why.replace(/^ERR yieldos: /, "")}`, { cause: error });
+          if (this.#closed) throw new StoreError(`RedisStore.${what}: the store on Redis at ${this.address} was closed while the call waited for Redis (${why})`, { cause: error });
           if (ordered) this.#resend.add(ticket);
           const left = deadline - Date.now();
-          if (left <= 0 || this.#closed) {
+          if (left <= 0) {
             throw new StoreError(
               `RedisStore.${what}: Redis at ${this.address} is unreachable (${why}); gave up after ${this.#timeoutMs} ms of retries. ` +
                 `Check that redis-server runs there and accepts connections (redis-cli -h ${this.address.replace(/:(\d+)$/, " -p $1")} ping), or raise the store's timeoutMs`,
@@ -162,6 +165,8 @@ export class RedisLink {
     this.#closed = true;
     this.client.off("error", this.#report);
     this.client.off("ready", this.#load);
+    this.#readyOrClosed?.(); // calls waiting for the connection fail now, as closed
+    this.#wake();
     if (!this.#owned) return;
     if (this.client.status === "ready") await this.client.quit().catch(() => this.client.disconnect());
     else this.client.disconnect();
@@ -170,12 +175,16 @@ export class RedisLink {
   /** Waits `ms`, or less if the client becomes ready sooner. */
   #settle(ms: number): Promise<void> {
     // One `ready` listener however many calls wait (a thousand workflows may write at once).
-    this.#ready ??= new Promise<void>((resolve) =>
-      this.client.once("ready", () => {
+    this.#ready ??= new Promise<void>((resolve) => {
+      const done = (): void => {
         this.#ready = null;
+        this.#readyOrClosed = null;
+        this.client.off("ready", done);
         resolve();
-      }),
-    );
+      };
+      this.#readyOrClosed = done;
+      this.client.once("ready", done);
+    });
     let timer: ReturnType<typeof setTimeout> | undefined;
     return Promise.race([this.#ready, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]).finally(() => clearTimeout(timer));
   }
