@@ -10,10 +10,13 @@
  *   the extra wall time, and the time from the kill until the survivor took over the first of
  *   the dead worker's workflows.
  *
+ * C1 also reports the CPU time per workflow of the worker processes (all of them), Redis and the
+ * client, from Linux's `/proc/<pid>/stat` and `process.cpuUsage()`: where the cores go.
+ *
  *   npm run bench:cluster              2 rounds, N = 1,000
  *   npm run bench:cluster -- --quick   1 round, N = 300
  */
-import { execFileSync } from "node:child_process";
+import { execFileSync, execSync } from "node:child_process";
 import { readFileSync, writeFileSync, mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
@@ -35,6 +38,28 @@ if (!hasRedisServer) {
 const redis = await RedisServer.start();
 const dir = mkdtempSync(join(os.tmpdir(), "yieldos-bench-cluster-"));
 let seq = 0;
+
+/** CPU ms a process has used so far (Linux `/proc`), or `NaN` where that cannot be read. */
+function cpuMs(pid: number | undefined): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+    return (Number(fields[11]) + Number(fields[12])) * (1_000 / 100); // utime + stime, in clock ticks of 10 ms
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** The pid of the private redis-server, for its CPU time. */
+function redisPid(): number | undefined {
+  try {
+    return Number(execSync(`pgrep -f "redis-server 127.0.0.1:${redis.port}"`, { encoding: "utf8" }).trim().split("\n")[0]);
+  } catch {
+    return undefined;
+  }
+}
+
+/** CPU ms per workflow of C1's last rounds, by process kind. */
+const cpu = new Map<number, { workers: number[]; redis: number[]; client: number[] }>();
 
 async function workers(count: number, queue: string, log: string): Promise<WorkflowWorkerProcess[]> {
   return Promise.all(
@@ -69,10 +94,18 @@ async function throughput(count: number): Promise<number> {
     await Promise.all(ids.map((id, i) => client.start("steps", [i, 3, 0], { id })));
     let done = 0;
     const finished = new Promise<void>((resolve) => events.on("completed", () => ++done === N && resolve()));
+    const rpid = redisPid();
+    const before = { workers: procs.map((p) => cpuMs(p.child.pid)), redis: cpuMs(rpid), client: process.cpuUsage() };
     const t0 = performance.now();
     await control.resume();
     await finished;
     const s = (performance.now() - t0) / 1e3;
+    const used = cpu.get(count) ?? { workers: [], redis: [], client: [] };
+    used.workers.push(procs.reduce((a, p, i) => a + cpuMs(p.child.pid) - before.workers[i]!, 0) / N);
+    used.redis.push((cpuMs(rpid) - before.redis) / N);
+    const mine = process.cpuUsage(before.client);
+    used.client.push((mine.user + mine.system) / 1e3 / N);
+    cpu.set(count, used);
     const sum = (await Promise.all(ids.map((id) => client.result(id)))).reduce<number>((a, r) => a + (r as number), 0);
     if (sum !== expectedSum(N, 3)) throw new Error(`C1: results sum to ${sum}, expected ${expectedSum(N, 3)}`);
     return N / s;
@@ -149,9 +182,13 @@ try {
   console.log(`load average: ${os.loadavg().map((x) => x.toFixed(2)).join(" ")}\n`);
   const base = median(c1[0]!.samples);
   console.log(`C1 ${N} workflows of 3 journaled call steps, queued first, run from the queue's resume to the last completion (median of ${ROUNDS})`);
-  console.log("| workflow-worker processes | workflows/s | vs 1 worker | samples |");
-  console.log("| --- | --- | --- | --- |");
-  for (const row of c1) console.log(`| ${row.workers} | ${median(row.samples).toFixed(0)} | ${(median(row.samples) / base).toFixed(2)}x | ${row.samples.map((x) => x.toFixed(0)).join(", ")} |`);
+  console.log("| workflow-worker processes | workflows/s | vs 1 worker | samples | CPU ms per workflow: workers, Redis, client |");
+  console.log("| --- | --- | --- | --- | --- |");
+  for (const row of c1) {
+    const used = cpu.get(row.workers)!;
+    const ms = [used.workers, used.redis, used.client].map((xs) => median(xs).toFixed(2)).join(", ");
+    console.log(`| ${row.workers} | ${median(row.samples).toFixed(0)} | ${(median(row.samples) / base).toFixed(2)}x | ${row.samples.map((x) => x.toFixed(0)).join(", ")} | ${ms} |`);
+  }
   console.log(`\nC2 ${N2} workflows of twenty 100 ms steps on 2 workers; lockDuration 2 000 ms, stalledInterval 1 000 ms, lease 2 000 ms`);
   console.log("| run | wall time (s) | samples |");
   console.log("| --- | --- | --- |");
