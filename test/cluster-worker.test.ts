@@ -1,3 +1,4 @@
+import { Worker } from "bullmq";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { IoRequest } from "../src/index.js";
 import { DurableEngine, MemoryStore, type LeasedStore } from "../src/durable/index.js";
@@ -209,6 +210,17 @@ describe.skipIf(skip)("WorkflowWorker and WorkflowClient (in-process, real Redis
     const after = c.shared.writes.filter((w) => w.id === "stolen" && w.token !== token).length;
     await new Promise((r) => setTimeout(r, 800));
     expect(c.shared.writes.filter((w) => w.id === "stolen" && w.token !== token).length).toBe(after);
+  });
+
+  it("revives a job BullMQ gave up on when its unfinished workflow is started again", async () => {
+    const c = await cluster();
+    const other = new Worker(c.queue, async () => Promise.reject(new Error("not a WorkflowWorker")), { connection: { host: "127.0.0.1", port: redis.port } });
+    await c.client.start("job", [5, 10], { id: "revive" });
+    await waitFor(async () => (await c.client.status("revive"))?.job === "failed", 5_000);
+    await other.close();
+    expect((await c.client.start("job", [5, 10], { id: "revive" })).created).toBe(false);
+    await c.worker("A");
+    expect(await c.client.result("revive", { timeout: 10_000 })).toMatchObject({ i: 5 });
   });
 
   it("refuses arguments and payloads that are not JSON data before writing anything", async () => {

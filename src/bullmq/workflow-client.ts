@@ -121,6 +121,8 @@ export class WorkflowClient {
     const { record: stored, created } = await this.#retry(() => this.#store.create(record));
     // A job that exists (queued, active, parked, or kept after it finished) makes this a no-op.
     if (stored.state === "running") await this.#retry(() => this.#queue.add(stored.name, { name: stored.name } satisfies WorkflowJobData, { ...JOB_OPTIONS, jobId: id }));
+    // Starting an unfinished workflow again also revives its job if BullMQ gave up on it (say, stalled too often).
+    if (!created && stored.state === "running") await this.#retry(() => this.#revive(id));
     return { id, runId: stored.runId, name: stored.name, created };
   }
 
@@ -199,10 +201,14 @@ export class WorkflowClient {
       await job?.promote().catch(() => undefined); // taken by a worker in between: it reads the inbox
     } else if (state === "unknown") {
       await this.#queue.add(name, { name } satisfies WorkflowJobData, { ...JOB_OPTIONS, jobId: id });
-    } else if (state === "failed") {
-      const job = await this.#queue.getJob(id);
-      await job?.retry("failed").catch(() => undefined);
-    }
+    } else await this.#revive(id, state);
+  }
+
+  /** Puts a failed job of an unfinished workflow back in the queue. */
+  async #revive(id: string, state?: string): Promise<void> {
+    if ((state ?? (await this.#queue.getJobState(id))) !== "failed") return;
+    const job = await this.#queue.getJob(id);
+    await job?.retry("failed").catch(() => undefined);
   }
 
   /** Completion events of the workflow queue wake `result` callers early; the poll covers missed ones. */
