@@ -163,6 +163,19 @@ describe.skipIf(skip)("WorkflowWorker and WorkflowClient (in-process, real Redis
     expect(worker.stats.parked).toBe(0);
   });
 
+  it("reads the inbox of a hosted idle workflow now and then, so a signal whose wake-up event was missed still arrives", async () => {
+    const c = await cluster();
+    const worker = await c.worker("B", { parkAfterMs: 3_600_000 });
+    await c.client.start("waiter", [3], { id: "missed" });
+    await waitFor(async () => worker.stats.hosted === 1, 5_000);
+    await new Promise((r) => setTimeout(r, 200));
+    // Written to the store as WorkflowClient.signal does, but without the wake-up event.
+    const store = new RedisStore({ connection: { host: "127.0.0.1", port: redis.port }, prefix: `yieldos:wf:${c.queue}` });
+    open.push({ close: async () => store.close() });
+    await store.write({ entries: [], finished: [], inbox: [{ id: "missed", name: "go", payload: '"quietly"' }], inboxTaken: [] });
+    expect(await c.client.result("missed", { timeout: 5_000 })).toMatchObject({ i: 3, go: "quietly" });
+  });
+
   it("cancels a parked workflow and a hosted one: each ends cancelled", async () => {
     const c = await cluster();
     await c.worker("A", { parkAfterMs: 300 });

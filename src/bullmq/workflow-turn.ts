@@ -35,6 +35,8 @@ export class WorkflowTurn {
   recovered = false;
   /** A wake-up came while the workflow was being recovered. */
   woken = false;
+  /** The engine reported it idle and it was kept hosted (its next deadline is near). */
+  idle = false;
   /** Whether this turn (or the stale one it superseded) launched the workflow in the engine: only then is its finish this turn's to report. */
   launched = false;
 

@@ -215,6 +215,7 @@ export class WorkflowWorker extends EventEmitter<WorkflowWorkerEvents> {
     const turn = this.#turns.get(id);
     if (turn === undefined) return; // (it may come before recover() resolves: the turn parks right after)
     if (wakeAt === null || wakeAt - Date.now() > this.#parkAfterMs) turn.end({ kind: "parked", wakeAt });
+    else turn.idle = true;
   }
 
   #wake(id: string): void {
@@ -234,6 +235,9 @@ export class WorkflowWorker extends EventEmitter<WorkflowWorkerEvents> {
         try {
           if (await this.#store.renew(turn.id, this.#leaseMs)) turn.renewedAt = Date.now();
           else turn.end({ kind: "lost", why: "its lease was taken by another worker" });
+          // A hosted workflow that went idle without being parked reads its inbox now and then, in
+          // case a wake-up event was missed (sent while this worker's connection was down).
+          if (turn.idle && turn.recovered && !turn.over) await this.#engine.refreshInbox(turn.id);
         } catch (error) {
           this.#reporter.report(error);
           if (Date.now() - turn.renewedAt > this.#leaseMs) turn.end({ kind: "lost", why: `its lease could not be renewed within ${this.#leaseMs} ms` });
