@@ -1,14 +1,19 @@
 /**
- * Scaling out with remote ops (`npm run example:cluster`): a private Redis (Debian's
- * `redis-server`, started here if installed; or set REDIS_PORT to use yours), two op-worker
- * processes (examples/cluster-worker.ts) and this client, whose tasks send `embed` ops to them.
- * One worker is killed with SIGKILL mid-run; its ops run again on the other worker once BullMQ's
- * stalled check notices, and every task still gets its answer.
+ * Scaling out (`npm run example:cluster`): a private Redis (Debian's `redis-server`, started here if
+ * installed; or set REDIS_PORT to use yours) and two parts.
+ *
+ * 1. Remote ops: two op-worker processes (examples/cluster-worker.ts) and this client, whose tasks
+ *    send `embed` ops to them. Op worker w1 is killed with SIGKILL mid-run; its ops run again on w2
+ *    once BullMQ's stalled check notices, and every task still gets its answer.
+ * 2. Distributed workflows: two workflow-worker processes (examples/cluster-workflow-worker.ts)
+ *    host durable `digest` workflows started here with a WorkflowClient; their `embed` ops go to
+ *    op worker w2. Workflow worker wf1 is killed with SIGKILL mid-run; its workflows resume on wf2
+ *    by replay of their journals in Redis, and every workflow finishes once.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { Scheduler, fork, submitIO, wait } from "../src/index.js";
-import { remoteOps } from "../src/bullmq/index.js";
+import { WorkflowClient, remoteOps } from "../src/bullmq/index.js";
 import { INSTALL_HINT, RedisServer, hasRedisServer } from "../test/redis-server.js";
 
 interface Answer {
@@ -19,8 +24,8 @@ interface Answer {
 
 const TEXTS = Array.from({ length: 24 }, (_, i) => `document ${i + 1}`);
 
-function startWorker(name: string, port: number): Promise<ChildProcess> {
-  const script = fileURLToPath(new URL("./cluster-worker.ts", import.meta.url));
+function startWorker(name: string, port: number, file = "./cluster-worker.ts"): Promise<ChildProcess> {
+  const script = fileURLToPath(new URL(file, import.meta.url));
   const child = spawn(process.execPath, ["--import", "tsx", script], { env: { ...process.env, NAME: name, REDIS_PORT: String(port) }, stdio: ["ignore", "pipe", "inherit"] });
   return new Promise((resolve, reject) => {
     child.stdout!.on("data", (chunk: Buffer) => {
@@ -69,6 +74,7 @@ async function main(): Promise<void> {
     const reran = answers.filter((a) => a.run > 1).length;
     const by = (w: string) => answers.filter((a) => a.by === w).length;
     console.log(`\n${answers.length}/${TEXTS.length} ops finished in ${Date.now() - t0} ms: w1 ${by("w1")}, w2 ${by("w2")}; ${reran} ran again after w1 died`);
+    workers.push(...(await distributedWorkflows(port)));
   } finally {
     await remote.close();
     for (const w of workers) w.kill("SIGTERM");
@@ -76,5 +82,33 @@ async function main(): Promise<void> {
     await redis?.stop();
   }
 }
+
+/** Part 2: workflows on two workflow workers, one of which is SIGKILLed; returns the processes it started. */
+async function distributedWorkflows(port: number): Promise<ChildProcess[]> {
+  console.log("\n== distributed workflows ==");
+  const wf = await Promise.all([startWorker("wf1", port, "./cluster-workflow-worker.ts"), startWorker("wf2", port, "./cluster-workflow-worker.ts")]);
+  const client = new WorkflowClient({ connection: { host: "127.0.0.1", port }, pollMs: 200 });
+  try {
+    const t0 = Date.now();
+    const ids = DOCS.map((_, i) => `digest-${i + 1}`);
+    for (const [i, id] of ids.entries()) await client.start("digest", [DOCS[i]], { id });
+    const again = await client.start("digest", [DOCS[0]], { id: ids[0] }); // idempotent: no second run
+    console.log(`started ${ids.length} workflows; starting ${ids[0]} again: created ${again.created}`);
+    const killer = setTimeout(() => {
+      console.log(`-- ${Date.now() - t0} ms: killing workflow worker wf1 with SIGKILL --`);
+      wf[0]!.kill("SIGKILL");
+    }, 800);
+    const sums = await Promise.all(ids.map((id) => client.result(id, { timeout: 30_000 })));
+    clearTimeout(killer);
+    const expected = DOCS.map((d) => [...d].reduce((s, c) => s + (c.charCodeAt(0) % 7), 0));
+    const right = sums.filter((s, i) => s === expected[i]).length;
+    console.log(`\n${sums.length}/${ids.length} workflows finished in ${Date.now() - t0} ms, ${right} with the expected sum, although wf1 died mid-run`);
+  } finally {
+    await client.close();
+  }
+  return wf;
+}
+
+const DOCS = Array.from({ length: 12 }, (_, i) => `report ${i + 1}`);
 
 await main();

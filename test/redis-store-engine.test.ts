@@ -111,6 +111,7 @@ describe.skipIf(skip)("DurableEngine over RedisStore", () => {
       expect((await second.store.recoverable(["t1"]))[0].inbox.map((i) => i.payload)).toEqual(['"from A"']);
       expect(first.engine.errors.map((e) => (e as Error).name)).toEqual(["LeaseLostError"]);
       expect((await second.store.journal("t1")).map((e) => e.kind)).toEqual(["io"]);
+      expect((await second.store.inbox("t1")).map((i) => i.name)).toEqual(["go"]);
       await second.engine.signal("t1", "go", "from B");
       expect(await second.engine.result("t1")).toEqual(["a", "from B", "b"]);
       expect(effects).toEqual(["t1:0", "t1:2"]);

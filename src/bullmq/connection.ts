@@ -88,3 +88,28 @@ export class ErrorReporter {
     }
   }
 }
+
+/** Whether `error`, or the error it wraps (a store's `StoreError`), says Redis could not be reached. */
+export function isUnreachable(error: unknown): boolean {
+  for (let e: unknown = error, depth = 0; e !== undefined && e !== null && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
+    if (isConnectionError(e) || (e instanceof Error && / is unreachable /.test(e.message))) return true;
+  }
+  return false;
+}
+
+/**
+ * Runs `fn`, again and again with a backoff of 100 ms doubling up to 2 s, while it fails because
+ * Redis cannot be reached (each outage reported through `reporter`); any other error is thrown at
+ * once, as is the last one when `giveUp()` turns true.
+ */
+export async function whileUnreachable<T>(reporter: ErrorReporter, fn: () => Promise<T> | T, giveUp: () => boolean = () => false): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await fn();
+    } catch (error) {
+      if (!isUnreachable(error) || giveUp()) throw error;
+      reporter.report(error);
+      await new Promise((resolve) => setTimeout(resolve, Math.min(100 * 2 ** attempt, 2_000)));
+    }
+  }
+}

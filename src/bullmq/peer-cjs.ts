@@ -18,5 +18,5 @@ try {
   throw missingPeer(error, "yieldos/bullmq", "ioredis", "^5.11.0");
 }
 
-export const { Queue, Worker, QueueEvents, QueueEventsProducer, Job } = bullmq;
+export const { Queue, Worker, QueueEvents, QueueEventsProducer, Job, DelayedError, UnrecoverableError } = bullmq;
 export const { Redis } = ioredis;
