@@ -18,8 +18,8 @@ function doubles(): number[] {
  */
 export class SleepHeap<T> {
   #items: T[] = [];
-  #at: number[] = doubles();
-  #seq: number[] = doubles();
+  /** `at` and `seq` of slot i at 2i and 2i + 1: one cache line holds the keys of four children. */
+  #keys: number[] = doubles();
   #stale = 0;
   readonly #isLive: (entry: T, seq: number) => boolean;
   /** `at` by `seq`, built on the first {@link atOf} after a change: `ps()` asks for every sleeper. */
@@ -42,19 +42,19 @@ export class SleepHeap<T> {
 
   /** The earliest `at`, or `Infinity` when empty. The top is always live. */
   peekAt(): number {
-    return this.#items.length === 0 ? Infinity : this.#at[0];
+    return this.#items.length === 0 ? Infinity : this.#keys[0];
   }
 
   /** The `seq` of the earliest entry (valid when not empty). */
   peekSeq(): number {
-    return this.#seq[0];
+    return this.#keys[1];
   }
 
   /** When the live entry with ticket `seq` is due; `NaN` if there is none. O(n) after a change, then O(1). */
   atOf(seq: number): number {
     if (this.#atBySeq === null) {
       const m = new Map<number, number>();
-      for (let i = 0; i < this.#items.length; i++) m.set(this.#seq[i], this.#at[i]);
+      for (let i = 0; i < this.#items.length; i++) m.set(this.#keys[2 * i + 1], this.#keys[2 * i]);
       this.#atBySeq = m;
     }
     return this.#atBySeq.get(seq) ?? NaN;
@@ -64,24 +64,22 @@ export class SleepHeap<T> {
   push(entry: T, at: number, seq: number): void {
     this.#atBySeq = null;
     const items = this.#items;
-    const ats = this.#at;
-    const seqs = this.#seq;
+    const keys = this.#keys;
     let i = items.length;
     items.push(entry);
-    ats.push(at);
-    seqs.push(seq);
+    keys.push(at, seq);
     while (i > 0) {
       const p = (i - 1) >> 2;
-      const pAt = ats[p];
-      if (!(at < pAt || (at === pAt && seq < seqs[p]))) break;
+      const pAt = keys[2 * p];
+      if (!(at < pAt || (at === pAt && seq < keys[2 * p + 1]))) break;
       items[i] = items[p];
-      ats[i] = pAt;
-      seqs[i] = seqs[p];
+      keys[2 * i] = pAt;
+      keys[2 * i + 1] = keys[2 * p + 1];
       i = p;
     }
     items[i] = entry;
-    ats[i] = at;
-    seqs[i] = seq;
+    keys[2 * i] = at;
+    keys[2 * i + 1] = seq;
   }
 
   /** Takes the earliest live entry. */
@@ -106,7 +104,7 @@ export class SleepHeap<T> {
 
   #discardStaleTop(): void {
     const items = this.#items;
-    while (items.length > 0 && !this.#isLive(items[0], this.#seq[0])) {
+    while (items.length > 0 && !this.#isLive(items[0], this.#keys[1])) {
       this.#popTop();
       this.#stale--;
     }
@@ -116,8 +114,8 @@ export class SleepHeap<T> {
   #popTop(): void {
     this.#atBySeq = null;
     const last = this.#items.pop()!;
-    const at = this.#at.pop()!;
-    const seq = this.#seq.pop()!;
+    const seq = this.#keys.pop()!;
+    const at = this.#keys.pop()!;
     if (this.#items.length === 0) return;
     this.#sink(0, last, at, seq);
   }
@@ -125,51 +123,46 @@ export class SleepHeap<T> {
   /** Keeps the live entries only and rebuilds the heap from them (Floyd's heapify, O(n)). */
   #compact(): void {
     const items = this.#items;
-    const ats = this.#at;
-    const seqs = this.#seq;
+    const keys = this.#keys;
     const keptItems: T[] = [];
-    const keptAt = doubles();
-    const keptSeq = doubles();
+    const keptKeys = doubles();
     for (let i = 0; i < items.length; i++) {
-      if (!this.#isLive(items[i], seqs[i])) continue;
+      if (!this.#isLive(items[i], keys[2 * i + 1])) continue;
       keptItems.push(items[i]);
-      keptAt.push(ats[i]);
-      keptSeq.push(seqs[i]);
+      keptKeys.push(keys[2 * i], keys[2 * i + 1]);
     }
     this.#items = keptItems;
-    this.#at = keptAt;
-    this.#seq = keptSeq;
+    this.#keys = keptKeys;
     this.#stale = 0;
-    for (let i = (keptItems.length - 2) >> 2; i >= 0; i--) this.#sink(i, keptItems[i], keptAt[i], keptSeq[i]);
+    for (let i = (keptItems.length - 2) >> 2; i >= 0; i--) this.#sink(i, keptItems[i], keptKeys[2 * i], keptKeys[2 * i + 1]);
   }
 
   /** Places `entry` with key `(at, seq)` at or below hole `i`. */
   #sink(i: number, entry: T, at: number, seq: number): void {
     const items = this.#items;
-    const ats = this.#at;
-    const seqs = this.#seq;
+    const keys = this.#keys;
     const n = items.length;
     for (;;) {
       const first = 4 * i + 1;
       if (first >= n) break;
       let c = first;
-      let cAt = ats[first];
+      let cAt = keys[2 * first];
       const end = first + 4 < n ? first + 4 : n;
       for (let k = first + 1; k < end; k++) {
-        const kAt = ats[k];
-        if (kAt < cAt || (kAt === cAt && seqs[k] < seqs[c])) {
+        const kAt = keys[2 * k];
+        if (kAt < cAt || (kAt === cAt && keys[2 * k + 1] < keys[2 * c + 1])) {
           c = k;
           cAt = kAt;
         }
       }
-      if (!(cAt < at || (cAt === at && seqs[c] < seq))) break;
+      if (!(cAt < at || (cAt === at && keys[2 * c + 1] < seq))) break;
       items[i] = items[c];
-      ats[i] = cAt;
-      seqs[i] = seqs[c];
+      keys[2 * i] = cAt;
+      keys[2 * i + 1] = keys[2 * c + 1];
       i = c;
     }
     items[i] = entry;
-    ats[i] = at;
-    seqs[i] = seq;
+    keys[2 * i] = at;
+    keys[2 * i + 1] = seq;
   }
 }
