@@ -13,6 +13,7 @@ import {
   sleep,
   wait,
   type SyscallContext,
+  type TaskHandle,
 } from "../src/index.js";
 import { recorder, virtualScheduler } from "./helpers.js";
 
@@ -341,6 +342,53 @@ describe("Ending tasks", () => {
     expect(lines).toEqual(["t=10 cleanup start", "t=10 kill -> true", "t=10 again -> false", "t=15 cleanup done"]);
     expect(t.status).toBe("killed");
     await expect(t.done).rejects.toThrow(/task #1 "victim" was killed: enough/);
+  });
+
+  it("a killed sleeper's heap entry wakes nothing and moves no VirtualClock, even once it is due", async () => {
+    const { sched, clock } = virtualScheduler();
+    const { log, lines } = recorder(sched);
+    const victims: TaskHandle<void>[] = [];
+    for (let i = 0; i < 100; i++) {
+      victims.push(
+        sched.spawn(function* victim() {
+          yield* sleep(1000 + i);
+          log(`ghost ${i}`);
+        }),
+      );
+    }
+    sched.spawn(function* () {
+      yield* sleep(10);
+      for (const v of victims) yield* kill(v.tid);
+      yield* sleep(20);
+      log("done");
+    });
+    await sched.run();
+    expect(lines).toEqual(["t=30 done"]);
+    expect(clock.now()).toBe(30);
+  });
+
+  it("a sleeper killed and sleeping again in its finally wakes once, in seq order with its equal deadline", async () => {
+    const { sched } = virtualScheduler();
+    const { log, lines } = recorder(sched);
+    const t = sched.spawn(function* victim() {
+      try {
+        yield* sleep(20);
+      } finally {
+        yield* sleep(10); // the same deadline as its stale entry: 20
+        log("victim woke");
+      }
+    });
+    sched.spawn(function* () {
+      yield* sleep(10);
+      sched.spawn(function* early() {
+        yield* sleep(10);
+        log("early woke");
+      });
+      yield* kill(t.tid);
+    });
+    await sched.run();
+    expect(lines).toEqual(["t=20 early woke", "t=20 victim woke"]);
+    expect(t.status).toBe("killed");
   });
 
   it("killing a task kills its live descendants", async () => {

@@ -6,7 +6,7 @@ import { Task } from "./task.js";
 export function describeWait(k: Kernel, t: Task): string {
   switch (t.status) {
     case "sleeping":
-      return `sleep until ${k.timers.sleepers.atOf(t)}`;
+      return `sleep until ${k.timers.sleepers.atOf(t.blockedOn as number)}`;
     case "waiting": {
       const on = t.blockedOn;
       if (on instanceof Task) return `wait #${on.tid} "${on.name}"`;

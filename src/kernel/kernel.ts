@@ -51,7 +51,12 @@ export class Kernel implements TimerSource, ContextHost {
   ) {
     this.clock = clock;
     this.events = events;
-    this.timers = new Timers<Task>(clock, (error) => this.report(error, "a timer callback threw"), () => this.loop.poke());
+    this.timers = new Timers<Task>(
+      clock,
+      (error) => this.report(error, "a timer callback threw"),
+      () => this.loop.poke(),
+      (task, ticket) => task.blockedOn === ticket,
+    );
     this.loop = new RunLoop(this, policy, hostTurnMs, debug);
     this.io = new IoBridge(this, ring);
   }
@@ -297,7 +302,8 @@ export class Kernel implements TimerSource, ContextHost {
   #unblock(task: Task): void {
     switch (task.status) {
       case "sleeping":
-        this.timers.sleepers.remove(task);
+        task.blockedOn = null; // gives up its ticket: the heap entry is stale from now on
+        this.timers.sleepers.drop();
         break;
       case "waiting": {
         const on = task.blockedOn as { dropWaiter?(): void } | Task;

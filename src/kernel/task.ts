@@ -1,7 +1,6 @@
 import type { CapSet } from "../caps/cap-set.js";
 import type { Budget } from "./budget.js";
 import type { Deadline } from "../time/timers.js";
-import type { HeapEntry } from "../time/timer-heap.js";
 import type { Deque } from "./deque.js";
 import { Time, type TaskTable } from "./task-table.js";
 import type { TaskInfo, TaskRef, TaskStatus } from "./types.js";
@@ -85,21 +84,18 @@ class TaskExtras {
 /**
  * The kernel's record of one task. Internal: users see `TaskHandle` and `TaskInfo`. Its `status`,
  * `mode` and `send` are written by the kernel's transitions alone (kernel.ts).
- * A task is its own sleep-heap entry (the heap keeps the key), so sleeping allocates nothing.
+ * A task is its own sleep-heap entry (the heap keeps the key, the task its ticket), so sleeping allocates nothing.
  * Fields the run loop touches live here; the rest live in {@link TaskExtras}, behind accessors,
  * allocated the first time one of them is set.
  */
-export class Task implements HeapEntry, TaskRef {
+export class Task implements TaskRef {
   gen: Generator<unknown, unknown, unknown> | null;
   /** What the next resume passes in: a value, or an error for `Resume.Throw`. Once ended: the result. */
   send: unknown = undefined;
   /** `status`, `mode`, `native` and `off` in one small integer (see {@link Flag}): one field instead of four. */
   #flags = 0; // status "ready"
 
-  /** Slot in the sleep heap (which keeps the wake-up time), -1 when not asleep. */
-  index = -1;
-
-  /** The thing a blocked task waits on: a task, an I/O wait, a syscall context. */
+  /** The thing a blocked task waits on: a task, an I/O wait, a syscall context; asleep, its sleep-heap ticket. */
   blockedOn: unknown = null;
 
   // Process tree: children in fork order, linked through their sibling fields.

@@ -35,8 +35,8 @@ export function runSleep(k: Kernel, task: Task, syscall: Sleep): Dispatched {
   }
   // A fresh read, not the pass's sample: that may be a whole sample window old on a real clock,
   // and a deadline measured from it could end the sleep early.
-  k.timers.addSleeper(task, k.clock.now() + ms);
-  return k.block(task, "sleeping", null);
+  // The heap's ticket goes in `blockedOn`: the entry is live while the task keeps it there.
+  return k.block(task, "sleeping", k.timers.addSleeper(task, k.clock.now() + ms));
 }
 
 /** Returns a {@link Sleep} syscall. @example `yield* sleep(250);` */

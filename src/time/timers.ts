@@ -1,8 +1,9 @@
 import type { Clock, TimerHandle } from "./clock.js";
-import { TimerHeap, type HeapEntry } from "./timer-heap.js";
+import { SleepHeap } from "./sleep-heap.js";
+import { TimerHeap } from "./timer-heap.js";
 
 /** A callback due at a clock time (kept by its heap); cancel it through the {@link TimerSource} that made it. */
-export class Deadline implements HeapEntry {
+export class Deadline {
   index = -1;
   constructor(readonly fire: () => void) {}
 }
@@ -22,14 +23,14 @@ export interface TimerSource {
  * Deadlines on a clock, with exactly one host timer armed for the nearest of them. Two heaps keyed
  * by `(at, seq)` share one `seq`, so equal deadlines fire in the order they were set: `deadlines`
  * holds callbacks (time limits, op timeouts, `ctx.after`), `sleepers` holds a scheduler's sleeping
- * tasks themselves (sleeping allocates nothing).
+ * tasks themselves (sleeping allocates nothing), each with the ticket {@link addSleeper} returns.
  *
  * Standalone (a ring of its own), the host timer fires due deadlines itself and re-arms. Driven by
  * a scheduler, the host timer only calls `onHostTimer` (to wake the loop), the loop fires due
  * entries with {@link fireDue} and arms the host timer with {@link arm} only when it goes idle.
  */
-export class Timers<S extends HeapEntry = HeapEntry> implements TimerSource {
-  readonly sleepers = new TimerHeap<S>();
+export class Timers<S = never> implements TimerSource {
+  readonly sleepers: SleepHeap<S>;
   readonly deadlines = new TimerHeap<Deadline>();
   readonly clock: Clock;
   readonly #onHostTimer: (() => void) | null;
@@ -41,9 +42,16 @@ export class Timers<S extends HeapEntry = HeapEntry> implements TimerSource {
   /**
    * @param onHostTimer driven mode: what the host timer does instead of firing deadlines itself.
    * @param onError where an error thrown by a deadline's callback goes (the loop goes on).
+   * @param sleeperLive whether a sleeper still holds the ticket it was queued with (see {@link SleepHeap}).
    */
-  constructor(clock: Clock, onError: (error: unknown) => void, onHostTimer: (() => void) | null = null) {
+  constructor(
+    clock: Clock,
+    onError: (error: unknown) => void,
+    onHostTimer: (() => void) | null = null,
+    sleeperLive: (sleeper: S, ticket: number) => boolean = () => true,
+  ) {
     this.clock = clock;
+    this.sleepers = new SleepHeap<S>(sleeperLive);
     this.#onError = onError;
     this.#onHostTimer = onHostTimer;
   }
@@ -64,8 +72,11 @@ export class Timers<S extends HeapEntry = HeapEntry> implements TimerSource {
     if (this.#onHostTimer === null && this.deadlines.size === 0) this.disarm();
   }
 
-  addSleeper(entry: S, at: number): void {
-    this.sleepers.push(entry, at, this.#seq++);
+  /** Queues a sleeper due at `at`; returns its ticket, which it must keep while it sleeps (and give up to leave). */
+  addSleeper(entry: S, at: number): number {
+    const seq = this.#seq++;
+    this.sleepers.push(entry, at, seq);
+    return seq;
   }
 
   /** The earliest sleeper or deadline, or `Infinity`. */
