@@ -1,9 +1,7 @@
-import { spawn } from "node:child_process";
 import { join } from "node:path";
-import Database from "better-sqlite3";
-import { build } from "esbuild";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RedisStore } from "../src/bullmq/index.js";
+import { bundleCrashWorker, checkEffects, runCrashWorker } from "./crash-harness.js";
 import { tempDir } from "./helpers.js";
 import { RedisServer, skipWithoutRedis } from "./redis-server.js";
 
@@ -20,54 +18,16 @@ beforeAll(async () => {
   if (skip) return;
   dir = await tempDir();
   redis = await RedisServer.start({ appendonly: true });
-  // Bundled once, so each start costs ~0.1 s instead of tsx's ~1 s.
-  worker = join(process.cwd(), "node_modules/.cache/yieldos-durable/redis-crash-worker.mjs");
-  await build({
-    entryPoints: ["test/fixtures/redis-crash-worker.ts"],
-    bundle: true,
-    platform: "node",
-    format: "esm",
-    target: "node20",
-    external: ["better-sqlite3", "bullmq", "ioredis"],
-    outfile: worker,
-    logLevel: "error",
-  });
+  worker = await bundleCrashWorker("test/fixtures/redis-crash-worker.ts", ["better-sqlite3", "bullmq", "ioredis"]);
 }, 60_000);
 afterAll(async () => {
   await redis?.stop();
   await dir?.remove();
 });
 
-interface Outcome {
-  results: unknown[] | null;
-  killed: boolean;
-}
-
 /** Runs the worker once; SIGKILLs it `killAfter` ms after it is ready (if it has not finished). */
-function runWorker(prefix: string, effects: string, killAfter: number | null): Promise<Outcome> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [worker, String(redis.port), prefix, effects, String(WORKFLOWS)], { stdio: ["ignore", "pipe", "pipe"] });
-    let out = "";
-    let err = "";
-    let killed = false;
-    const guard = setTimeout(() => child.kill("SIGKILL"), 20_000);
-    child.stdout.on("data", (d: Buffer) => {
-      out += d.toString();
-      if (killAfter !== null && out.includes("ready\n") && !killed) {
-        killed = true;
-        setTimeout(() => child.kill("SIGKILL"), killAfter);
-      }
-    });
-    child.stderr.on("data", (d: Buffer) => (err += d.toString()));
-    child.on("error", reject);
-    child.on("exit", (code, signal) => {
-      clearTimeout(guard);
-      const done = out.split("\n").find((l) => l.startsWith("done "));
-      if (done !== undefined) return resolve({ results: JSON.parse(done.slice(5)) as unknown[], killed: false });
-      if (signal === "SIGKILL") return resolve({ results: null, killed: true });
-      reject(new Error(`redis crash worker exited with ${code ?? signal}: ${err || out}`));
-    });
-  });
+function runWorker(prefix: string, effects: string, killAfter: number | null) {
+  return runCrashWorker(worker, [String(redis.port), prefix, effects, String(WORKFLOWS)], killAfter);
 }
 
 /** Checks one prefix's journals and its effects after all its workflows finished. */
@@ -86,17 +46,7 @@ async function check(prefix: string, effects: string, kills: number): Promise<vo
   } finally {
     await store.close();
   }
-  const fx = new Database(effects, { readonly: true });
-  const runs = fx.prepare("SELECT key, pid, count(*) AS n FROM effects GROUP BY key, pid").all() as { key: string; pid: number; n: number }[];
-  const forbidden = fx.prepare("SELECT e.key, e.pid FROM effects e JOIN journaled_at_start j ON j.key = e.key AND j.pid = e.pid").all();
-  fx.close();
-  // Never twice in one process; never again once journaled; each completed op ran at least once.
-  expect(runs.filter((r) => r.n > 1)).toEqual([]);
-  expect(forbidden).toEqual([]);
-  const perKey = new Map<string, number>();
-  for (const r of runs) perKey.set(r.key, (perKey.get(r.key) ?? 0) + 1);
-  for (const key of journaledOps) expect(perKey.get(key) ?? 0).toBeGreaterThanOrEqual(1);
-  for (const [, n] of perKey) expect(n).toBeLessThanOrEqual(1 + kills);
+  checkEffects(effects, journaledOps, kills);
 }
 
 describe.skipIf(skip)("RedisStore crash", () => {
