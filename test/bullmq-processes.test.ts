@@ -1,10 +1,10 @@
-import { readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { Scheduler, TimeoutError, fork, sleep, submitIO, wait } from "../src/index.js";
 import { RedisUnavailableError, remoteOps } from "../src/bullmq/index.js";
 import { tempDir } from "./helpers.js";
-import { startOpWorker, stopAll } from "./op-worker-process.js";
+import { logEvents as events, startOpWorker, stopAll } from "./op-worker-process.js";
 import { RedisServer, skipWithoutRedis } from "./redis-server.js";
 
 const skip = skipWithoutRedis();
@@ -23,17 +23,6 @@ afterAll(async () => {
   await stopAll();
   await dir?.remove();
 });
-
-/** The lines of an op-worker log, split into fields. */
-function events(log: string): string[][] {
-  let text = "";
-  try {
-    text = readFileSync(log, "utf8");
-  } catch {
-    return [];
-  }
-  return text.split("\n").filter(Boolean).map((line) => line.split(" "));
-}
 
 function count(log: string, kind: string, who?: string): number {
   return events(log).filter((e) => e[0] === kind && (who === undefined || e[2] === who)).length;

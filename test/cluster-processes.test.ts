@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { IoRequest } from "../src/index.js";
@@ -7,7 +7,7 @@ import { RedisUnavailableError, WorkflowClient } from "../src/bullmq/index.js";
 import { mulberry32 } from "../src/random.js";
 import { workflows } from "./fixtures/cluster-workflows.js";
 import { tempDir } from "./helpers.js";
-import { startOpWorker, stopAll, type OpWorkerProcess } from "./op-worker-process.js";
+import { logEvents as events, startOpWorker, stopAll, type OpWorkerProcess } from "./op-worker-process.js";
 import { RedisServer, freePort, skipWithoutRedis } from "./redis-server.js";
 import { startWorkflowWorker, stopWorkflowWorkers, type WorkflowWorkerProcess } from "./workflow-worker-process.js";
 
@@ -26,17 +26,6 @@ afterEach(async () => {
 afterAll(async () => {
   await dir?.remove();
 });
-
-/** The lines of a log, split into fields. */
-function events(log: string): string[][] {
-  let text = "";
-  try {
-    text = readFileSync(log, "utf8");
-  } catch {
-    return [];
-  }
-  return text.split("\n").filter(Boolean).map((line) => line.split(" "));
-}
 
 const count = (log: string, kind: string): number => events(log).filter((e) => e[0] === kind).length;
 

@@ -3,6 +3,7 @@
  * example: started with `node --import tsx`, each bounded in time, all killed by `stopAll()`.
  */
 import { spawn, type ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
 const FIXTURE = fileURLToPath(new URL("./fixtures/op-worker.ts", import.meta.url));
@@ -78,4 +79,15 @@ export async function stopAll(): Promise<void> {
       return exited;
     }),
   );
+}
+
+/** The lines of a worker process's log (op or workflow worker), split into fields; none while it has no file. */
+export function logEvents(log: string): string[][] {
+  let text = "";
+  try {
+    text = readFileSync(log, "utf8");
+  } catch {
+    return [];
+  }
+  return text.split("\n").filter(Boolean).map((line) => line.split(" "));
 }
