@@ -4,10 +4,14 @@ import { VirtualClock } from "../time/clock.js";
 import { Scheduler } from "../kernel/scheduler.js";
 import { decode, decodeError, encode, encodeError } from "./codec.js";
 import { drive } from "./drive.js";
-import { LeaseLostError, StoreError, WorkflowAbandonedError, WorkflowNotFoundError, isLeaseLost } from "./errors.js";
+import { LeaseLostError, WorkflowAbandonedError, WorkflowNotFoundError, storeCall } from "./errors.js";
+import { GroupCommit } from "./group-commit.js";
+import { IdleWatch } from "./idle.js";
+import { CANCEL, inboxOutcome, moveToInbox } from "./inbox.js";
 import type { Outcome } from "./outcome.js";
+import { ReplayPump } from "./replay-pump.js";
 import { WorkflowRun, type RunHost } from "./run.js";
-import { emptyBatch, isEmptyBatch, type Batch, type InboxItem, type JournalEntry, type Recoverable, type Store, type WorkflowRecord, type WorkflowState } from "./store.js";
+import { emptyBatch, type Recoverable, type Store, type WorkflowRecord, type WorkflowState } from "./store.js";
 
 /** A workflow: a generator function of JSON arguments. */
 export type WorkflowFn = (...args: any[]) => Generator<unknown, unknown, any>;
@@ -73,7 +77,8 @@ export interface WorkflowStatus {
   updated: number;
 }
 
-const PUMP_PRIORITY = Number.MIN_SAFE_INTEGER;
+/** The priority of the engine's own tasks (group commit, replay pump, idle check): they run once nothing else is ready. */
+const LOWEST = Number.MIN_SAFE_INTEGER;
 
 /**
  * Runs durable workflows: generator functions whose every outcome from outside (op results,
@@ -105,23 +110,15 @@ export class DurableEngine {
   readonly #virtual: boolean;
   readonly #runs = new Map<string, WorkflowRun>();
   readonly #starting = new Map<string, Promise<WorkflowRunInfo>>();
-  readonly #replaying = new Set<WorkflowRun>();
-  #pumping = false;
-  #outbox: Pending[] = [];
-  #finished: { run: WorkflowRun; state: WorkflowState; result: string; error: string }[] = [];
-  #flushQueued = false;
+  readonly #replay: ReplayPump;
+  readonly #commit: GroupCommit;
+  /** Only with `onIdle`. */
+  readonly #idle: IdleWatch | null;
   #loop: Promise<void> | null = null;
   #running = false;
-  #tail: Promise<void> = Promise.resolve();
-  #pendingWrites = 0;
-  #flushAfterWrite = false;
   #closed = false;
   readonly #host: RunHost;
-  readonly #onIdle: ((id: string, wakeAt: number | null) => void) | null;
   readonly #onLeaseLost: ((ids: string[], error: LeaseLostError) => void) | null;
-  /** Runs that may be idle, checked by a task of the lowest priority (only with `onIdle`). */
-  readonly #idle = new Set<WorkflowRun>();
-  #idleQueued = false;
   /** Failures the scheduler reported that no workflow owned (say, a child's unobserved error). */
   readonly errors: unknown[] = [];
 
@@ -149,15 +146,32 @@ export class DurableEngine {
     if (onLeaseLost !== undefined && typeof onLeaseLost !== "function") {
       throw new TypeError(`DurableEngine: options.onLeaseLost must be a function, got ${describeValue(onLeaseLost)}`);
     }
-    this.#onIdle = onIdle ?? null;
     this.#onLeaseLost = onLeaseLost ?? null;
-    const engine = this;
+    const spawnLowest = (body: () => Generator<unknown, void, unknown>, name?: string): void => {
+      this.sched.spawn(body, name === undefined ? { priority: LOWEST } : { name, priority: LOWEST });
+      this.#ensureRunning();
+    };
+    const wallNow = (): number => (this.#virtual ? this.sched.now() : Date.now());
+    const report = (error: unknown): void => void this.errors.push(error);
+    const idle = onIdle === undefined ? null : new IdleWatch({ spawnLowest, isCurrent: (run) => this.#runs.get(run.id) === run, wallNow, report }, onIdle);
+    this.#idle = idle;
+    this.#replay = new ReplayPump(spawnLowest);
+    this.#commit = new GroupCommit(
+      store,
+      {
+        spawnLowest,
+        abandon: (run, error, outcomes) => this.#abandonLost(run, error, outcomes),
+        leaseLost: (ids, error) => this.#leaseLost(ids, error),
+      },
+      idle,
+    );
+    const commit = this.#commit;
     this.#host = {
       sched: this.sched,
-      collect: (run, outcome) => engine.#collect(run, outcome),
-      wallNow: () => (engine.#virtual ? engine.sched.now() : Date.now()),
-      maybeIdle: onIdle === undefined ? null : (run) => engine.#maybeIdle(run),
-      report: (error) => engine.errors.push(error),
+      collect: (run, outcome) => commit.collect(run, outcome),
+      wallNow,
+      maybeIdle: idle === null ? null : (run) => idle.maybeIdle(run),
+      report,
     };
   }
 
@@ -190,11 +204,11 @@ export class DurableEngine {
     const p = (async (): Promise<WorkflowRunInfo> => {
       const now = Date.now();
       const record: WorkflowRecord = { id, runId: nanoid(), name, args: argsText, state: "running", result: "", error: "", created: now, updated: now };
-      const { record: stored, created } = await this.#storeCall("create", () => this.#store.create(record));
+      const { record: stored, created } = await storeCall("create", () => this.#store.create(record));
       this.#checkOpen("start");
       if (created) this.#launch({ record: stored, journal: [], inbox: [] });
       else if (stored.state === "running" && !this.#runs.has(id)) {
-        const [rec] = await this.#storeCall("recoverable", () => this.#store.recoverable([id]));
+        const [rec] = await storeCall("recoverable", () => this.#store.recoverable([id]));
         if (rec !== undefined && !this.#runs.has(id)) this.#launch(rec);
       }
       return { id, runId: stored.runId, name: stored.name, created };
@@ -222,7 +236,7 @@ export class DurableEngine {
       ids = ids.filter((id) => !this.#runs.has(id));
       if (ids.length === 0) return [];
     }
-    const recs = await this.#storeCall("recoverable", () => this.#store.recoverable(ids));
+    const recs = await storeCall("recoverable", () => this.#store.recoverable(ids));
     const out: string[] = [];
     for (const rec of recs) {
       if (this.#closed || this.#runs.has(rec.record.id)) continue;
@@ -273,8 +287,8 @@ export class DurableEngine {
     const store = this.#store;
     const items =
       typeof store.inbox === "function"
-        ? await this.#storeCall("inbox", () => store.inbox!(id))
-        : ((await this.#storeCall("recoverable", () => store.recoverable([id])))[0]?.inbox ?? []);
+        ? await storeCall("inbox", () => store.inbox!(id))
+        : ((await storeCall("recoverable", () => store.recoverable([id])))[0]?.inbox ?? []);
     if (this.#closed || this.#runs.get(id) !== run || run.halted) return 0;
     let n = 0;
     for (const item of [...items].sort((a, b) => a.seq - b.seq)) {
@@ -295,21 +309,21 @@ export class DurableEngine {
       await pending;
       return this.result(id);
     }
-    const rec = await this.#storeCall("get", () => this.#store.get(id));
+    const rec = await storeCall("get", () => this.#store.get(id));
     if (rec === undefined) throw new WorkflowNotFoundError(`DurableEngine.result: no workflow "${id}" in the store`);
     return settled(rec);
   }
 
   /** Where workflow `id` stands, or `undefined` if the store does not hold it. */
   async status(id: string): Promise<WorkflowStatus | undefined> {
-    const rec = await this.#storeCall("get", () => this.#store.get(id));
+    const rec = await storeCall("get", () => this.#store.get(id));
     if (rec === undefined) return undefined;
     return this.#status(rec);
   }
 
   /** Every workflow in the store. */
   async list(): Promise<WorkflowStatus[]> {
-    const recs = await this.#storeCall("list", () => this.#store.list());
+    const recs = await storeCall("list", () => this.#store.list());
     return recs.map((r) => this.#status(r));
   }
 
@@ -344,7 +358,7 @@ export class DurableEngine {
 
   /** Drops the journal of finished workflow `id`; its record and result stay. */
   async compact(id: string): Promise<void> {
-    await this.#storeCall("compact", () => this.#store.compact(id));
+    await storeCall("compact", () => this.#store.compact(id));
   }
 
   /**
@@ -355,13 +369,13 @@ export class DurableEngine {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    this.#outbox = [];
-    this.#finished = [];
+    this.#commit.close();
+    this.#idle?.close();
     const closed = new Error("DurableEngine was closed before the workflow finished; recover it with another engine");
     for (const run of this.#runs.values()) {
       if (run.state === "running") run.fail(closed);
     }
-    this.#replaying.clear();
+    this.#replay.clear();
     await this.#loop?.catch(() => {});
     await this.#store.close();
   }
@@ -394,10 +408,7 @@ export class DurableEngine {
       run.inboxSeen.add(item.seq);
       run.arrive(inboxOutcome(item));
     }
-    if (run.replaying) {
-      this.#replaying.add(run);
-      this.#startPump();
-    }
+    if (run.replaying) this.#replay.add(run);
     this.#ensureRunning();
   }
 
@@ -416,38 +427,7 @@ export class DurableEngine {
       }
     } else error = encodeError(value);
     run.state = state;
-    this.#finished.push({ run, state, result, error });
-    this.#queueFlush();
-  }
-
-  /** Replay: delivers journal outcomes to workflows none of whose tasks can run. Lowest priority. */
-  #startPump(): void {
-    if (this.#pumping) return;
-    this.#pumping = true;
-    const engine = this;
-    this.sched.spawn(
-      function* pump() {
-        try {
-          while (engine.#replaying.size > 0) {
-            for (const run of engine.#replaying) {
-              if (!run.replaying || run.halted) engine.#replaying.delete(run);
-              else run.deliverQuiescent();
-            }
-            yield;
-          }
-        } finally {
-          engine.#pumping = false;
-        }
-      },
-      { name: "durable-replay", priority: PUMP_PRIORITY },
-    );
-  }
-
-  #collect(run: WorkflowRun, outcome: Outcome): void {
-    if (this.#closed || run.abandoned) return;
-    run.uncommitted++;
-    this.#outbox.push({ run, outcome, entry: null });
-    this.#queueFlush();
+    this.#commit.finish(run, state, result, error);
   }
 
   /** Stops `run` here (see `abandon`); moves its unjournaled signals (and those in `extra`) to the store's inbox. */
@@ -455,224 +435,23 @@ export class DurableEngine {
     if (this.#runs.get(run.id) === run) this.#runs.delete(run.id);
     const rescue = extra;
     if (!run.abandoned) {
-      if (this.#outbox.some((o) => o.run === run)) {
-        const keep: Pending[] = [];
-        for (const o of this.#outbox) {
-          if (o.run === run) rescue.push(o.outcome);
-          else keep.push(o);
-        }
-        this.#outbox = keep;
-      }
+      this.#commit.withdraw(run, rescue);
       rescue.push(...run.takeHeld());
-      if (this.#finished.some((f) => f.run === run)) this.#finished = this.#finished.filter((f) => f.run !== run);
-      this.#replaying.delete(run);
-      this.#idle.delete(run);
+      this.#replay.delete(run);
+      this.#idle?.delete(run);
       run.abandon(error);
     }
-    return this.#rescue(run.id, rescue);
+    return this.#closed ? Promise.resolve() : moveToInbox(this.#store, run.id, rescue, (e) => this.errors.push(e));
   }
 
-  /** Signals and cancels sent through this engine that no journal holds: to the store's inbox, in order. */
-  #rescue(id: string, outcomes: readonly Outcome[]): Promise<void> {
-    const inbox: Batch["inbox"] = [];
-    const dones: ((error?: unknown) => void)[] = [];
-    for (const o of outcomes) {
-      if (o.step !== -1 || o.inboxSeq !== undefined || (o.kind !== "signal" && o.kind !== "cancel")) continue; // an inbox item stays in the inbox
-      if (o.kind === "cancel") inbox.push({ id, name: CANCEL, payload: o.value });
-      else {
-        const { name, payload } = decode(o.value) as { name: string; payload: string };
-        inbox.push({ id, name, payload });
-      }
-      if (o.done !== undefined) dones.push(o.done);
-    }
-    if (inbox.length === 0 || this.#closed) return Promise.resolve();
-    return this.#storeCall("write", () => this.#store.write({ ...emptyBatch(), inbox })).then(
-      () => {
-        for (const d of dones) d();
-      },
-      (e) => {
-        for (const d of dones) d(e);
-        this.errors.push(e);
-      },
-    );
+  /** The store refused `run`'s part of a batch (see {@link GroupCommit}); returns whether it ran here until then. */
+  #abandonLost(run: WorkflowRun, error: LeaseLostError, outcomes: Outcome[]): boolean {
+    const live = this.#runs.get(run.id) === run && !run.abandoned;
+    void this.#abandon(run, new WorkflowAbandonedError(run.id, "its lease was taken by another engine", { cause: error }), outcomes);
+    return live;
   }
 
-  /** `onIdle` is set and every task of `run` blocks: check it once nothing is ready. */
-  #maybeIdle(run: WorkflowRun): void {
-    this.#idle.add(run);
-    this.#queueIdleCheck();
-  }
-
-  #queueIdleCheck(): void {
-    if (this.#idleQueued || this.#closed) return;
-    this.#idleQueued = true;
-    const engine = this;
-    this.sched.spawn(
-      function* durableIdle() {
-        engine.#checkIdle();
-      },
-      { priority: PUMP_PRIORITY },
-    );
-    this.#ensureRunning();
-  }
-
-  /** Runs at the lowest priority, so no task is ready: a candidate whose tasks all block is idle. */
-  #checkIdle(): void {
-    this.#idleQueued = false;
-    if (this.#closed) return;
-    const now = this.#host.wallNow();
-    for (const run of this.#idle) {
-      if (run.halted || this.#runs.get(run.id) !== run) {
-        this.#idle.delete(run);
-        continue;
-      }
-      if (run.replaying || run.uncommitted > 0) continue; // asked again after the commit, or at go-live
-      this.#idle.delete(run);
-      if (!run.idle()) continue;
-      const wakeAt = run.wakeAt();
-      if (wakeAt !== null && wakeAt <= now) continue; // that timer fires next; a delivery brings it back here
-      try {
-        this.#onIdle!(run.id, wakeAt);
-      } catch (error) {
-        this.errors.push(error);
-      }
-    }
-  }
-
-  /**
-   * Group commit: the flush runs in a task of the lowest priority, so it runs once every other
-   * task has run as far as it can: one batch holds what a whole scheduler turn collected, and it
-   * is committed before any of those workflows resumes.
-   */
-  #queueFlush(): void {
-    if (this.#flushQueued || this.#closed) return;
-    this.#flushQueued = true;
-    const engine = this;
-    this.sched.spawn(
-      function* durableCommit() {
-        engine.#flush();
-      },
-      { priority: PUMP_PRIORITY },
-    );
-    this.#ensureRunning();
-  }
-
-  /** Group commit: everything collected since the last one, in one batch; then the deliveries. */
-  #flush(): void {
-    this.#flushQueued = false;
-    if (this.#closed) return;
-    // One batch in flight at a time: a batch records the step count at which each outcome reaches
-    // its workflow, and the deliveries of a batch still in flight would move those counts. What
-    // arrives meanwhile waits for the next batch, flushed once the woken workflows have run.
-    if (this.#pendingWrites > 0) {
-      this.#flushAfterWrite = true;
-      return;
-    }
-    const items = this.#outbox;
-    const finished = this.#finished;
-    this.#outbox = [];
-    this.#finished = [];
-    const batch: Batch = emptyBatch();
-    // The outbox items themselves are the deliveries (with their entry): no object more per step.
-    const deliveries: Delivery[] = [];
-    for (const item of items) {
-      const { run, outcome } = item;
-      if (run.abandoned || (run.halted && run.state !== "running")) continue;
-      const entry: JournalEntry = { seq: run.nextSeq++, step: outcome.step, at: outcome.record ? -1 : run.counter, kind: outcome.kind, ok: outcome.ok, value: outcome.value };
-      batch.entries.push({ id: run.id, entry });
-      if (outcome.inboxSeq !== undefined) batch.inboxTaken.push({ id: run.id, seq: outcome.inboxSeq });
-      item.entry = entry;
-      deliveries.push(item as Delivery);
-    }
-    const updated = Date.now();
-    for (const f of finished) if (!f.run.abandoned) batch.finished.push({ id: f.run.id, state: f.state, result: f.result, error: f.error, updated });
-    if (isEmptyBatch(batch)) return;
-    const done = (error?: unknown): void => {
-      if (error !== undefined && isLeaseLost(error)) return this.#leaseLost(error, deliveries, finished);
-      if (error !== undefined) {
-        const e = error instanceof StoreError ? error : new StoreError(`the store failed to write a journal batch: ${String((error as Error)?.message ?? error)}`, { cause: error });
-        for (const d of deliveries) {
-          d.outcome.done?.(e);
-          d.run.fail(e);
-        }
-        for (const f of finished) f.run.reject(e);
-        return;
-      }
-      if (this.#closed) return;
-      this.#delivered(deliveries, finished, null);
-    };
-    let written: unknown;
-    try {
-      written = this.#store.write(batch);
-    } catch (error) {
-      return done(error);
-    }
-    if (written instanceof Promise || this.#pendingWrites > 0) {
-      // An asynchronous store: deliver in batch order even if writes settle out of order.
-      this.#pendingWrites++;
-      const mine = Promise.resolve(written);
-      this.#tail = this.#tail.then(
-        () => mine.then(() => done(), done),
-        () => mine.then(() => done(), done),
-      ).finally(() => {
-        this.#pendingWrites--;
-        if (this.#pendingWrites === 0 && this.#flushAfterWrite) {
-          this.#flushAfterWrite = false;
-          this.#queueFlush();
-        }
-      });
-    } else done();
-  }
-
-  /** After a commit: the outcomes reach their workflows, finished ones settle (except those of workflows in `skip`). */
-  #delivered(
-    deliveries: readonly Delivery[],
-    finished: readonly { run: WorkflowRun; state: WorkflowState; result: string; error: string }[],
-    skip: ReadonlySet<string> | null,
-  ): void {
-    const idle = this.#onIdle !== null;
-    for (const d of deliveries) {
-      if (skip?.has(d.run.id)) continue;
-      d.run.uncommitted--;
-      if (!d.outcome.record) d.run.deliver(d.entry);
-      d.outcome.done?.();
-      if (idle && !d.run.halted) this.#idle.add(d.run);
-    }
-    for (const f of finished) {
-      if (skip?.has(f.run.id) || f.run.abandoned) continue;
-      if (f.state === "completed") f.run.resolve(decode(f.result));
-      else f.run.reject(decodeError(f.error));
-    }
-    if (idle && this.#idle.size > 0) this.#queueIdleCheck();
-  }
-
-  /**
-   * A leased store refused the parts of workflows whose lease this engine lost: those are
-   * abandoned (their signals sent through this engine go to the inbox), the rest is delivered.
-   */
-  #leaseLost(
-    error: LeaseLostError,
-    deliveries: readonly Delivery[],
-    finished: readonly { run: WorkflowRun; state: WorkflowState; result: string; error: string }[],
-  ): void {
-    if (this.#closed) return;
-    const refused = new Set(error.ids);
-    const lost = new Map<WorkflowRun, Outcome[]>();
-    for (const d of deliveries) {
-      if (!refused.has(d.run.id)) continue;
-      let list = lost.get(d.run);
-      if (list === undefined) lost.set(d.run, (list = []));
-      list.push(d.outcome);
-    }
-    for (const f of finished) if (refused.has(f.run.id) && !lost.has(f.run)) lost.set(f.run, []);
-    const ids: string[] = [];
-    for (const [run, outcomes] of lost) {
-      if (this.#runs.get(run.id) === run && !run.abandoned) ids.push(run.id);
-      const reason = new WorkflowAbandonedError(run.id, "its lease was taken by another engine", { cause: error });
-      void this.#abandon(run, reason, outcomes);
-    }
-    this.#delivered(deliveries, finished, refused);
-    if (ids.length === 0) return;
+  #leaseLost(ids: string[], error: LeaseLostError): void {
     if (this.#onLeaseLost === null) this.errors.push(error);
     else {
       try {
@@ -693,11 +472,11 @@ export class DurableEngine {
       });
     }
     return (async () => {
-      const rec = await this.#storeCall("get", () => this.#store.get(id));
+      const rec = await storeCall("get", () => this.#store.get(id));
       if (rec === undefined) throw new WorkflowNotFoundError(`no workflow "${id}" in the store to ${name === CANCEL ? "cancel" : `signal "${name}"`}`);
       if (rec.state !== "running") throw new Error(`workflow "${id}" has already ${rec.state}; it takes no more ${name === CANCEL ? "cancels" : "signals"}`);
       const text = name === CANCEL ? outcome.value : encode(payload, `the payload of signal "${name}"`);
-      await this.#storeCall("write", () => this.#store.write({ ...emptyBatch(), inbox: [{ id, name, payload: text }] }));
+      await storeCall("write", () => this.#store.write({ ...emptyBatch(), inbox: [{ id, name, payload: text }] }));
     })();
   }
 
@@ -738,34 +517,6 @@ export class DurableEngine {
   #checkOpen(method: string): void {
     if (this.#closed) throw new Error(`DurableEngine.${method}: the engine is closed; make a new engine on the store`);
   }
-
-  async #storeCall<T>(what: string, fn: () => T | Promise<T>): Promise<T> {
-    try {
-      return await fn();
-    } catch (error) {
-      if (error instanceof StoreError) throw error;
-      throw new StoreError(`the store failed (${what}): ${String((error as Error)?.message ?? error)}`, { cause: error });
-    }
-  }
-}
-
-/** An outcome collected for the next group commit; `entry` is set when it goes into a batch. */
-interface Pending {
-  run: WorkflowRun;
-  outcome: Outcome;
-  entry: JournalEntry | null;
-}
-
-type Delivery = Pending & { entry: JournalEntry };
-
-/** The inbox name of a cancel sent while no engine ran the workflow. */
-const CANCEL = "\u0000cancel";
-
-/** An inbox item as the outcome that moves it into the journal. */
-function inboxOutcome(item: InboxItem): Outcome {
-  return item.name === CANCEL
-    ? { step: -1, kind: "cancel", ok: true, value: item.payload, inboxSeq: item.seq }
-    : { step: -1, kind: "signal", ok: true, value: encode({ name: item.name, payload: item.payload }, "a signal"), inboxSeq: item.seq };
 }
 
 function settled(rec: WorkflowRecord): unknown {

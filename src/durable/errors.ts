@@ -57,6 +57,16 @@ export class StoreError extends Error {
   }
 }
 
+/** Runs a call on the store; a failure that is not a {@link StoreError} comes out as one naming `what`. @internal */
+export async function storeCall<T>(what: string, fn: () => T | Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (error) {
+    if (error instanceof StoreError) throw error;
+    throw new StoreError(`the store failed (${what}): ${String((error as Error)?.message ?? error)}`, { cause: error });
+  }
+}
+
 /**
  * An error that crossed the journal: the name and message of the original, which is what the
  * workflow sees live and on replay alike.
