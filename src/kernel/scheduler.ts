@@ -65,6 +65,16 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
   readonly id: string = nanoid();
   readonly #k: Kernel;
 
+  /**
+   * A scheduler kept, idle and never run, for as long as the class exists: the first one
+   * constructed makes it (not the import). V8 frees the hidden classes of the kernel's and its
+   * ring's objects once their last instance dies, and drops the code optimized for them, the ring
+   * code that a standalone `IoRing` shares included; the next ones then ran 6x slower (bench W6
+   * after W5: 2.0 instead of 12.7 M nop ops/s). One live instance keeps that code valid.
+   */
+  static #keepShapesAlive: Scheduler | null = null;
+  static #makingIdle = false;
+
   constructor(options: SchedulerOptions = {}) {
     super();
     if (options === null || typeof options !== "object") {
@@ -84,6 +94,10 @@ export class Scheduler extends EventEmitter<SchedulerEvents> {
       throw new TypeError(`options.policy must have a pick(count, ready) method, got ${describeValue(options.policy)}`);
     }
     this.#k = new Kernel(clock, kernelEvents(this, () => this.#k), options.ring, policy, turn, options.debug === true);
+    if (Scheduler.#keepShapesAlive === null && !Scheduler.#makingIdle) {
+      Scheduler.#makingIdle = true;
+      Scheduler.#keepShapesAlive = new Scheduler({ ring: { entries: 1 } });
+    }
   }
 
   /** The scheduler's I/O ring: register handlers for your op types on it. */
