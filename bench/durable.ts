@@ -20,6 +20,7 @@ import os from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { DurableEngine, MemoryStore, call, waitSignal, type Batch, type Store } from "../src/durable/index.js";
+import { replayers } from "./replayer.js";
 import { SqliteStore } from "../src/sqlite/index.js";
 
 const quick = process.argv.includes("--quick");
@@ -148,14 +149,7 @@ async function recovery(workflows: number, steps: number): Promise<{ total: numb
     }
   })();
   db.close();
-  let live = 0;
-  let resolveAll!: () => void;
-  const all = new Promise<void>((r) => (resolveAll = r));
-  function* replayer() {
-    for (let i = 0; i < steps; i++) yield* call(() => Promise.reject(new Error("a journaled op ran again")));
-    if (++live === workflows) resolveAll();
-    yield* waitSignal("never");
-  }
+  const { replayer, all } = replayers(workflows, steps);
   const t0 = performance.now();
   const c0 = cpuMs();
   const engine = new DurableEngine({ store: new SqliteStore(path), workflows: { replayer } });

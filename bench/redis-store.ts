@@ -14,6 +14,7 @@
 import os from "node:os";
 import { Redis } from "ioredis";
 import { DurableEngine, MemoryStore, call, waitSignal, type Batch, type Store } from "../src/durable/index.js";
+import { replayers } from "./replayer.js";
 import { RedisStore } from "../src/bullmq/index.js";
 import { RedisServer } from "../test/redis-server.js";
 import { encodeEntry } from "../src/bullmq/redis-store-codec.js";
@@ -89,14 +90,7 @@ async function recovery(redis: RedisServer, client: Redis, workflows: number, st
     }
     await p.exec();
   }
-  let live = 0;
-  let resolveAll!: () => void;
-  const all = new Promise<void>((r) => (resolveAll = r));
-  function* replayer() {
-    for (let i = 0; i < steps; i++) yield* call(() => Promise.reject(new Error("a journaled op ran again")));
-    if (++live === workflows) resolveAll();
-    yield* waitSignal("never");
-  }
+  const { replayer, all } = replayers(workflows, steps);
   const t0 = performance.now();
   const engine = new DurableEngine({ store: new RedisStore({ connection: redis.connection, prefix }), workflows: { replayer } });
   const ids = await engine.recover();
