@@ -20,7 +20,7 @@ import os from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { DurableEngine, MemoryStore, call, waitSignal, type Batch, type Store } from "../src/durable/index.js";
-import { replayers } from "./replayer.js";
+import { loneStepMs, replayers } from "./durable-workloads.js";
 import { SqliteStore } from "../src/sqlite/index.js";
 
 const quick = process.argv.includes("--quick");
@@ -117,24 +117,6 @@ async function engineThroughput(workflows: number, steps: number, memory = false
   return { rate: (workflows * steps) / (t / 1000), cpuRate: (workflows * steps) / (c / 1000), batches };
 }
 
-/** D2: a lone workflow's step, ms. */
-async function engineLatency(steps: number): Promise<number> {
-  function* lone(n: number) {
-    yield* waitSignal("go");
-    for (let i = 0; i < n; i++) yield* call(() => Promise.resolve(i));
-    return n;
-  }
-  const engine = new DurableEngine({ store: new SqliteStore(file()), workflows: { lone } });
-  await engine.start("lone", [steps], { id: "lone" });
-  await new Promise((r) => setTimeout(r, 20));
-  const t0 = performance.now();
-  await engine.signal("lone", "go");
-  await engine.result("lone");
-  const t = ms(t0);
-  await engine.close();
-  return t / steps;
-}
-
 /** D3: recovery of `workflows` unfinished workflows with `steps` journaled call steps each. Returns ms in total and to load + launch. */
 async function recovery(workflows: number, steps: number): Promise<{ total: number; load: number; cpu: number }> {
   const path = file();
@@ -191,7 +173,7 @@ try {
 
   const L = quick ? 50 : 300;
   if (wanted("D2")) {
-    const stepMs = await engineLatency(L);
+    const stepMs = await loneStepMs(new SqliteStore(file()), L);
     const commitMs = rawCommitLatency(L);
     console.log(`D2 lone workflow: ${stepMs.toFixed(3)} ms per call step; raw one-row transaction ${commitMs.toFixed(3)} ms per commit -> ${(stepMs / commitMs).toFixed(2)} commits per step`);
   }

@@ -14,7 +14,7 @@
 import os from "node:os";
 import { Redis } from "ioredis";
 import { DurableEngine, MemoryStore, call, waitSignal, type Batch, type Store } from "../src/durable/index.js";
-import { replayers } from "./replayer.js";
+import { loneStepMs, replayers } from "./durable-workloads.js";
 import { RedisStore } from "../src/bullmq/index.js";
 import { RedisServer } from "../test/redis-server.js";
 import { encodeEntry } from "../src/bullmq/redis-store-codec.js";
@@ -48,24 +48,6 @@ async function throughput(makeStore: () => Store, workflows: number, steps: numb
   if (results.some((r) => r !== steps)) throw new Error("R1: a workflow returned a wrong sum");
   await engine.close();
   return { rate: (workflows * steps) / (t / 1000), batches };
-}
-
-/** R2: a lone workflow's step on `store`, ms. */
-async function latency(store: Store, steps: number): Promise<number> {
-  function* lone(n: number) {
-    yield* waitSignal("go");
-    for (let i = 0; i < n; i++) yield* call(() => Promise.resolve(i));
-    return n;
-  }
-  const engine = new DurableEngine({ store, workflows: { lone } });
-  await engine.start("lone", [steps], { id: "lone" });
-  await new Promise((r) => setTimeout(r, 20));
-  const t0 = performance.now();
-  await engine.signal("lone", "go");
-  await engine.result("lone");
-  const t = ms(t0);
-  await engine.close();
-  return t / steps;
 }
 
 /** A raw round trip (PING), ms. */
@@ -119,8 +101,8 @@ try {
   if (scripts !== null) console.log(`   Redis ran ${scripts[1]} scripts (creates and writes) in ${(Number(scripts[2]) / 1000).toFixed(0)} ms of server time; the run took ${((W * S) / r1.rate * 1000).toFixed(0)} ms`);
 
   const L = quick ? 50 : 300;
-  const stepMs = await latency(onRedis(), L);
-  const memMs = await latency(new MemoryStore(), L);
+  const stepMs = await loneStepMs(onRedis(), L);
+  const memMs = await loneStepMs(new MemoryStore(), L);
   const pingMs = await pingLatency(client, L);
   console.log(`R2 lone workflow: RedisStore ${stepMs.toFixed(3)} ms per call step; MemoryStore ${memMs.toFixed(3)} ms; a raw PING round trip ${pingMs.toFixed(3)} ms`);
 
